@@ -1,0 +1,389 @@
+//! The whole command-line surface, as clap derive types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::ledger::{Count, DateArg, DiscardReason, GroupCount, Label, Slug};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bloodledger",
+    version,
+    about = "The ledger of voluntary blood-donation drives: registrations, units, transfers and totals.",
+    after_help = "Everyday commands:
+  bloodledger drive log rj-sonla-2021 --date 2021-07-10 --registered 978 --collected 838 --transferred 838 --to nihbt
+  bloodledger drive list
+  bloodledger totals --campaign red-journey --province \"son la\"
+  bloodledger history
+
+Run `bloodledger COMMAND --help` for each command's options and examples."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The ledger file [default: the platform data directory's bloodledger/ledger.db]
+    #[arg(long, global = true, env = "BLOODLEDGER_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Short for --format json
+    #[arg(long, global = true, conflicts_with = "format")]
+    pub json: bool,
+
+    /// When to use colour (NO_COLOR is honoured)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Print nothing on success except requested data
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+impl GlobalArgs {
+    pub fn format(&self) -> Format {
+        if self.json { Format::Json } else { self.format }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Who is recording: written into each journal entry.
+#[derive(Debug, Args)]
+pub struct ActorArgs {
+    /// Who records this entry [default: the operating-system user]
+    #[arg(long = "by", value_name = "NAME", env = "BLOODLEDGER_BY")]
+    pub by: Option<Label>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Campaigns: named programmes such as Red Journey
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+    /// Facilities: hospitals and blood centres that receive units
+    #[command(subcommand)]
+    Facility(FacilityCommand),
+    /// Drives: plan, log the results, list, show, close, reopen
+    #[command(subcommand)]
+    Drive(DriveCommand),
+    /// Move units from a drive's stock to a facility
+    #[command(
+        after_help = "Example:\n  bloodledger transfer --drive rj-sonla-2021 --count 200 --to nihbt --date 2021-07-11"
+    )]
+    Transfer(TransferArgs),
+    /// Take units out of a drive's stock for a reason other than transfer
+    #[command(after_help = "Example:\n  bloodledger discard --drive rj-sonla-2021 --count 3 --reason reactive")]
+    Discard(DiscardArgs),
+    /// Cumulative totals: units, volume, transfers, stock, by year or place
+    #[command(
+        after_help = "Examples:\n  bloodledger totals --campaign red-journey --province \"son la\"\n  bloodledger totals --by year --format csv\n  bloodledger totals --json | jq .units"
+    )]
+    Totals(TotalsArgs),
+    /// Check every invariant; silent with exit 0 when all hold
+    #[command(after_help = "Example:\n  bloodledger check && echo consistent")]
+    Check,
+    /// The journal: every entry, voided ones too
+    #[command(after_help = "Examples:\n  bloodledger history\n  bloodledger history --drive rj-sonla-2021 --json")]
+    History(HistoryArgs),
+    /// Take back an entry; its records leave every report, the journal keeps both
+    #[command(after_help = "Example:\n  bloodledger void 12 --reason \"typed 883 for 838\"")]
+    Void(VoidArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    /// Add a campaign
+    #[command(after_help = "Example:\n  bloodledger campaign add red-journey --name \"Hành trình Đỏ\" --started 2013")]
+    Add(CampaignAddArgs),
+    /// List campaigns
+    #[command(after_help = "Example:\n  bloodledger campaign list")]
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct CampaignAddArgs {
+    /// A short name for typing, e.g. red-journey
+    pub slug: Slug,
+    /// The campaign's full name
+    #[arg(long)]
+    pub name: Label,
+    /// The year it started
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1900..=2200))]
+    pub started: Option<i64>,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FacilityCommand {
+    /// Add a facility
+    #[command(
+        after_help = "Example:\n  bloodledger facility add nihbt --name \"National Institute of Hematology and Blood Transfusion\" --province \"Hà Nội\""
+    )]
+    Add(FacilityAddArgs),
+    /// List facilities
+    #[command(after_help = "Example:\n  bloodledger facility list")]
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct FacilityAddArgs {
+    /// A short name for typing, e.g. nihbt
+    pub slug: Slug,
+    /// The facility's full name
+    #[arg(long)]
+    pub name: Label,
+    /// The province it is in
+    #[arg(long)]
+    pub province: Option<Label>,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DriveCommand {
+    /// Plan a drive (a past date is accepted, for back-entry of paper forms)
+    #[command(
+        after_help = "Example:\n  bloodledger drive plan rj-muongla-2027 --date 2027-07-16 --campaign red-journey --province \"Sơn La\" --district \"Mường La\""
+    )]
+    Plan(DrivePlanArgs),
+    /// Log a drive's results from the paper forms; creates the drive if new
+    #[command(
+        after_help = "Examples:\n  bloodledger drive log rj-sonla-2021 --date 2021-07-10 --campaign red-journey --province \"Sơn La\" \\\n      --registered 978 --collected 838 --deferred 140 --transferred 838 --to nihbt\n  bloodledger drive log rj-muongla-2027 --registered 310 --collected 265 --group O+=110 --group B+=80 --group A+=60 --group AB+=15"
+    )]
+    Log(DriveLogArgs),
+    /// List drives
+    #[command(after_help = "Example:\n  bloodledger drive list --format csv")]
+    List(DriveListArgs),
+    /// Show one drive's figures, transfers and discards
+    #[command(after_help = "Example:\n  bloodledger drive show rj-sonla-2021")]
+    Show(DriveSlugArgs),
+    /// Close a drive: it refuses new records until reopened
+    #[command(after_help = "Example:\n  bloodledger drive close rj-sonla-2021")]
+    Close(DriveSlugActorArgs),
+    /// Reopen a closed drive
+    #[command(after_help = "Example:\n  bloodledger drive reopen rj-sonla-2021")]
+    Reopen(DriveSlugActorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DriveDetails {
+    /// The drive's full name
+    #[arg(long)]
+    pub name: Option<Label>,
+    /// The campaign it belongs to (a campaign slug)
+    #[arg(long)]
+    pub campaign: Option<Slug>,
+    /// Province, e.g. "Sơn La" (matching ignores case and diacritics)
+    #[arg(long)]
+    pub province: Option<Label>,
+    /// District, e.g. "Mường La"
+    #[arg(long)]
+    pub district: Option<Label>,
+    /// Where it is held
+    #[arg(long)]
+    pub venue: Option<Label>,
+    /// Who organises it
+    #[arg(long)]
+    pub organiser: Option<Label>,
+}
+
+#[derive(Debug, Args)]
+pub struct DrivePlanArgs {
+    /// A short name for typing, e.g. rj-muongla-2027
+    pub slug: Slug,
+    /// The day of the drive: YYYY-MM-DD, today or yesterday
+    #[arg(long)]
+    pub date: DateArg,
+    #[command(flatten)]
+    pub details: DriveDetails,
+    /// Registrations hoped for
+    #[arg(long)]
+    pub target: Option<Count>,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DriveLogArgs {
+    /// The drive's slug; a new one is created (then --date is required)
+    pub slug: Slug,
+    /// The day of the drive: YYYY-MM-DD, today or yesterday
+    #[arg(long)]
+    pub date: Option<DateArg>,
+    #[command(flatten)]
+    pub details: DriveDetails,
+    /// People who registered
+    #[arg(long)]
+    pub registered: Option<Count>,
+    /// Units collected
+    #[arg(long)]
+    pub collected: Option<Count>,
+    /// People deferred at screening
+    #[arg(long, default_value = "0")]
+    pub deferred: Count,
+    /// Total millilitres of all units collected
+    #[arg(long)]
+    pub volume_ml: Option<Count>,
+    /// Units of one blood group, e.g. O+=120 (repeat for each group)
+    #[arg(long = "group", value_name = "GROUP=N")]
+    pub groups: Vec<GroupCount>,
+    /// Units transferred to --to on the drive's date
+    #[arg(long, requires = "to")]
+    pub transferred: Option<Count>,
+    /// The facility that received --transferred units
+    #[arg(long, requires = "transferred")]
+    pub to: Option<Slug>,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DriveListArgs {
+    /// Only drives with this status
+    #[arg(long, value_enum)]
+    pub status: Option<StatusFilter>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFilter {
+    Planned,
+    Held,
+    Closed,
+}
+
+#[derive(Debug, Args)]
+pub struct DriveSlugArgs {
+    /// The drive's slug
+    pub slug: Slug,
+}
+
+#[derive(Debug, Args)]
+pub struct DriveSlugActorArgs {
+    /// The drive's slug
+    pub slug: Slug,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TransferArgs {
+    /// The facility that receives the units
+    #[arg(long)]
+    pub to: Slug,
+    /// The drive whose stock the units leave
+    #[arg(long)]
+    pub drive: Slug,
+    /// How many units
+    #[arg(long)]
+    pub count: Count,
+    /// The day of the transfer [default: today]
+    #[arg(long)]
+    pub date: Option<DateArg>,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscardArgs {
+    /// The drive whose stock the units leave
+    #[arg(long)]
+    pub drive: Slug,
+    /// How many units
+    #[arg(long)]
+    pub count: Count,
+    /// expired, reactive, damaged, incomplete or other
+    #[arg(long)]
+    pub reason: DiscardReason,
+    /// The day of the discard [default: today]
+    #[arg(long)]
+    pub date: Option<DateArg>,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// Only drives of this campaign (a campaign slug)
+    #[arg(long)]
+    pub campaign: Option<String>,
+    /// Only drives in this province ("son la" matches "Sơn La")
+    #[arg(long)]
+    pub province: Option<String>,
+    /// Only drives in this district
+    #[arg(long)]
+    pub district: Option<String>,
+    /// Only drives on or after this date
+    #[arg(long)]
+    pub from: Option<DateArg>,
+    /// Only drives on or before this date
+    #[arg(long)]
+    pub to: Option<DateArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct TotalsArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// One row per year, month, drive, campaign, province, district, group or facility
+    #[arg(long, value_enum)]
+    pub by: Option<ByKey>,
+    /// Language of the sentence: en, vi or nb [default: from LANG, else en]
+    #[arg(long, value_parser = ["en", "vi", "nb"])]
+    pub lang: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByKey {
+    Year,
+    Month,
+    Drive,
+    Campaign,
+    Province,
+    District,
+    Group,
+    Facility,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only entries that touched this drive
+    #[arg(long)]
+    pub drive: Option<Slug>,
+}
+
+#[derive(Debug, Args)]
+pub struct VoidArgs {
+    /// The entry: its number (12 or #12) or its id from `history --json`
+    pub entry: String,
+    /// Why it is taken back
+    #[arg(long)]
+    pub reason: Label,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}

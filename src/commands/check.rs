@@ -1,0 +1,30 @@
+//! `check`: silent when every invariant holds; precise when not.
+
+use anyhow::Result;
+
+use super::Context;
+use crate::error::UserError;
+use crate::ledger::check::drive_problems;
+use crate::output;
+use crate::store::Access;
+
+pub fn run(ctx: &mut Context) -> Result<()> {
+    let mut store = ctx.open(Access::Read)?;
+    let txn = store.begin()?;
+    let problems: Vec<_> = txn
+        .drives(None)?
+        .iter()
+        .flat_map(|drive| drive_problems(drive, ctx.rules))
+        .collect();
+    output::problems(&mut ctx.out, &problems)?;
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(UserError::new(format!(
+        "check found {} problem{}",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    ))
+    .hint("each line above names the drive and the commands to investigate it")
+    .into())
+}

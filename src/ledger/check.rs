@@ -1,0 +1,73 @@
+//! The ledger's invariants, as `check` reports them.
+
+use super::drive::Drive;
+use super::rules::Rules;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub drive: String,
+    pub message: String,
+}
+
+/// Every way a drive's figures can disagree with the rules. Commands refuse
+/// to write such a state, so a problem here means the ledger was changed
+/// behind bloodledger's back or by an older version.
+pub fn drive_problems(drive: &Drive, rules: &Rules) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut report = |message: String| {
+        problems.push(Problem {
+            drive: drive.slug.clone(),
+            message,
+        })
+    };
+    if let Some(t) = &drive.tally {
+        if t.collected > t.registered {
+            report(format!(
+                "{} units collected but only {} registered",
+                t.collected, t.registered
+            ));
+        } else if t.deferred > t.registered - t.collected {
+            report(format!(
+                "{} deferred but only {} registered did not give",
+                t.deferred,
+                t.registered - t.collected
+            ));
+        }
+        let listed: u64 = t.by_group.values().sum();
+        if !t.by_group.is_empty() && listed != t.collected {
+            report(format!(
+                "blood groups add up to {listed}, not the {} collected",
+                t.collected
+            ));
+        }
+        if let Some(volume) = t.volume_ml {
+            let range = &rules.tally_ml_per_unit;
+            if t.collected > 0 && !(range.start() * t.collected..=range.end() * t.collected).contains(&volume) {
+                report(format!(
+                    "{volume} ml for {} units is outside {}–{} ml per unit",
+                    t.collected,
+                    range.start(),
+                    range.end()
+                ));
+            }
+        }
+    }
+    if drive.stock() < 0 {
+        report(format!(
+            "{} transferred + {} discarded is more than the {} units collected (stock {})",
+            drive.transferred(),
+            drive.discarded(),
+            drive.units(),
+            drive.stock()
+        ));
+    }
+    for transfer in &drive.transfers {
+        if transfer.date < drive.date {
+            report(format!(
+                "transfer of {} units to {} dated {}, before the drive on {} (entry #{})",
+                transfer.units, transfer.facility, transfer.date, drive.date, transfer.entry
+            ));
+        }
+    }
+    problems
+}

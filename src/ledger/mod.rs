@@ -1,0 +1,20 @@
+//! The domain: types that carry the rules, and the figures reports are made
+//! of. No I/O, no SQL, no printing.
+
+pub mod blood_group;
+pub mod check;
+pub mod drive;
+pub mod rules;
+pub mod text;
+pub mod totals;
+pub mod values;
+
+pub use blood_group::{BloodGroup, GroupCount};
+pub use drive::{DiscardLine, Drive, DriveAttrs, DriveStatus, Tally, TransferLine};
+pub use text::{Label, Slug, fold};
+pub use values::{Count, DateArg, DiscardReason};
+
+/// A new globally unique id (UUIDv7: time-ordered), made where the record is written.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

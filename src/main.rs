@@ -1,0 +1,84 @@
+//! Parse, run, and map errors to exit codes: nothing else.
+
+mod cli;
+mod commands;
+mod config;
+mod error;
+mod ledger;
+mod output;
+mod store;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::error::UserError;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // Usage errors exit 2; --help and --version exit 0.
+        Err(e) => e.exit(),
+    };
+    let db = cli.global.db.clone();
+    let result = (|| {
+        let today = config::today()?;
+        let path = config::ledger_path(cli.global.db.clone())?;
+        let out = output::Out::stdout(cli.global.format(), cli.global.quiet);
+        let mut ctx = commands::Context::new(path, today, out);
+        commands::run(&mut ctx, cli.command)?;
+        ctx.out.flush()
+    })();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(error, db.as_deref()),
+    }
+}
+
+fn report(error: anyhow::Error, db: Option<&std::path::Path>) -> ExitCode {
+    // A reader that stopped reading (`| head`) is not an error.
+    if error
+        .chain()
+        .filter_map(|e| e.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    {
+        return ExitCode::SUCCESS;
+    }
+    let ledger = db.map_or("the ledger".to_string(), |p| format!("the ledger {}", p.display()));
+    let user = error
+        .downcast_ref::<UserError>()
+        .map(|e| (e.kind.code(), e.message.clone(), e.hint.clone()));
+    let sqlite = error
+        .chain()
+        .find_map(|e| e.downcast_ref::<rusqlite::Error>())
+        .and_then(|e| e.sqlite_error_code());
+    let (code, message, hint) = match (user, sqlite) {
+        (Some(user), _) => user,
+        (None, Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)) => (
+            1,
+            format!(
+                "{ledger} is busy: another bloodledger kept it locked for over {} s; nothing was changed",
+                store::BUSY_TIMEOUT.as_secs()
+            ),
+            Some("try again in a moment".into()),
+        ),
+        (None, Some(rusqlite::ErrorCode::ReadOnly)) => (
+            1,
+            format!("{ledger} is read-only here, so nothing can be recorded; nothing was changed"),
+            Some("reads still work; to write, use a copy you may write to or fix the file's permissions".into()),
+        ),
+        (None, Some(rusqlite::ErrorCode::DiskFull)) => (
+            1,
+            format!("the disk is full; nothing was written to {ledger}"),
+            Some("free some space and run the command again".into()),
+        ),
+        (None, _) => (1, format!("{error:#}"), None),
+    };
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "error: {message}");
+    if let Some(hint) = hint {
+        let _ = writeln!(stderr, "hint: {hint}");
+    }
+    ExitCode::from(code)
+}

@@ -1,0 +1,247 @@
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::number::grouped;
+use super::table::Table;
+use super::{Out, SCHEMA_VERSION, dash, opt};
+use crate::cli::Format;
+use crate::ledger::{BloodGroup, DiscardLine, Drive, DriveStatus, TransferLine};
+
+/// The JSON shape of a drive (`drive show`, and each of `drive list`).
+#[derive(Serialize)]
+struct DriveJson<'a> {
+    slug: &'a str,
+    name: Option<&'a str>,
+    date: NaiveDate,
+    status: DriveStatus,
+    campaign: Option<&'a str>,
+    province: Option<&'a str>,
+    district: Option<&'a str>,
+    venue: Option<&'a str>,
+    organiser: Option<&'a str>,
+    target: Option<u64>,
+    registered: u64,
+    deferred: u64,
+    units: u64,
+    volume_ml: u64,
+    transferred: u64,
+    discarded: u64,
+    in_stock: u64,
+    by_group: BTreeMap<BloodGroup, u64>,
+    transfers: &'a [TransferLine],
+    discards: &'a [DiscardLine],
+}
+
+impl<'a> DriveJson<'a> {
+    fn of(d: &'a Drive) -> DriveJson<'a> {
+        DriveJson {
+            slug: &d.slug,
+            name: d.attrs.name.as_deref(),
+            date: d.date,
+            status: d.status,
+            campaign: d.attrs.campaign.as_deref(),
+            province: d.attrs.province.as_deref(),
+            district: d.attrs.district.as_deref(),
+            venue: d.attrs.venue.as_deref(),
+            organiser: d.attrs.organiser.as_deref(),
+            target: d.attrs.target,
+            registered: d.registered(),
+            deferred: d.deferred(),
+            units: d.units(),
+            volume_ml: d.volume_ml(),
+            transferred: d.transferred(),
+            discarded: d.discarded(),
+            in_stock: d.in_stock(),
+            by_group: d.units_by_group(),
+            transfers: &d.transfers,
+            discards: &d.discards,
+        }
+    }
+}
+
+const LIST_COLUMNS: [&str; 11] = [
+    "slug",
+    "date",
+    "status",
+    "campaign",
+    "province",
+    "district",
+    "registered",
+    "units",
+    "transferred",
+    "discarded",
+    "in_stock",
+];
+
+pub fn drive_list(out: &mut Out, drives: &[Drive]) -> Result<()> {
+    match out.format {
+        Format::Json => out.json(&serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "drives": drives.iter().map(DriveJson::of).collect::<Vec<_>>(),
+        })),
+        Format::Csv => out.csv(
+            &LIST_COLUMNS,
+            drives.iter().map(|d| {
+                vec![
+                    d.slug.clone(),
+                    d.date.to_string(),
+                    d.status.as_str().into(),
+                    opt(&d.attrs.campaign),
+                    opt(&d.attrs.province),
+                    opt(&d.attrs.district),
+                    d.registered().to_string(),
+                    d.units().to_string(),
+                    d.transferred().to_string(),
+                    d.discarded().to_string(),
+                    d.in_stock().to_string(),
+                ]
+            }),
+        ),
+        Format::Table => {
+            if drives.is_empty() {
+                return out.line(
+                    "No drives. Plan one with `bloodledger drive plan` or log one with `bloodledger drive log`.",
+                );
+            }
+            let mut table = Table::new(&[
+                "drive",
+                "date",
+                "status",
+                "campaign",
+                "province",
+                "district",
+                "registered",
+                "units",
+                "transferred",
+                "in stock",
+            ])
+            .numeric(6..10);
+            for d in drives {
+                let planned = d.status == DriveStatus::Planned;
+                let figure = |n: u64| if planned { "–".to_string() } else { grouped(n) };
+                table.row(vec![
+                    d.slug.clone(),
+                    d.date.to_string(),
+                    d.status.as_str().into(),
+                    dash(&d.attrs.campaign),
+                    dash(&d.attrs.province),
+                    dash(&d.attrs.district),
+                    figure(d.registered()),
+                    figure(d.units()),
+                    figure(d.transferred()),
+                    figure(d.in_stock()),
+                ]);
+            }
+            out.line(&table.render())
+        }
+    }
+}
+
+pub fn drive_show(out: &mut Out, d: &Drive) -> Result<()> {
+    match out.format {
+        Format::Json => {
+            let mut doc = serde_json::to_value(DriveJson::of(d))?;
+            doc["schema_version"] = SCHEMA_VERSION.into();
+            out.json(&doc)
+        }
+        Format::Csv => out.csv(
+            &LIST_COLUMNS,
+            [vec![
+                d.slug.clone(),
+                d.date.to_string(),
+                d.status.as_str().into(),
+                opt(&d.attrs.campaign),
+                opt(&d.attrs.province),
+                opt(&d.attrs.district),
+                d.registered().to_string(),
+                d.units().to_string(),
+                d.transferred().to_string(),
+                d.discarded().to_string(),
+                d.in_stock().to_string(),
+            ]],
+        ),
+        Format::Table => {
+            let mut about = Table::new(&["drive", &d.slug]);
+            let place = [&d.attrs.venue, &d.attrs.district, &d.attrs.province]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            about.row(vec!["name".into(), dash(&d.attrs.name)]);
+            about.row(vec!["date".into(), d.date.to_string()]);
+            about.row(vec!["status".into(), d.status.as_str().into()]);
+            about.row(vec![
+                "campaign".into(),
+                match (&d.attrs.campaign, &d.campaign_name) {
+                    (Some(slug), Some(name)) => format!("{slug} ({name})"),
+                    (slug, _) => dash(slug),
+                },
+            ]);
+            about.row(vec!["place".into(), if place.is_empty() { "–".into() } else { place }]);
+            if let Some(organiser) = &d.attrs.organiser {
+                about.row(vec!["organiser".into(), organiser.clone()]);
+            }
+            if let Some(target) = d.attrs.target {
+                about.row(vec!["target".into(), grouped(target)]);
+            }
+            out.line(&about.render())?;
+            if d.status == DriveStatus::Planned {
+                return out.line(&format!(
+                    "Planned: no results yet. Log them with `bloodledger drive log {}`.",
+                    d.slug
+                ));
+            }
+            let mut figures = Table::new(&["figure", "count"]).numeric([1]);
+            let volume = d
+                .tally
+                .as_ref()
+                .and_then(|t| t.volume_ml)
+                .map(|ml| format!("{} ml", grouped(ml)));
+            for (label, value) in [
+                ("registered", grouped(d.registered())),
+                ("deferred", grouped(d.deferred())),
+                ("units", grouped(d.units())),
+                ("volume", dash(&volume)),
+                ("transferred", grouped(d.transferred())),
+                ("discarded", grouped(d.discarded())),
+                ("in stock", grouped(d.in_stock())),
+            ] {
+                figures.row(vec![label.into(), value]);
+            }
+            out.line(&figures.render())?;
+            let groups = d.units_by_group();
+            if groups.keys().any(|g| *g != BloodGroup::Unknown) {
+                let mut table = Table::new(&["group", "units"]).numeric([1]);
+                for (group, units) in groups {
+                    table.row(vec![group.to_string(), grouped(units)]);
+                }
+                out.line(&table.render())?;
+            }
+            if !d.transfers.is_empty() || !d.discards.is_empty() {
+                let mut table = Table::new(&["date", "movement", "units", "entry"]).numeric([2]);
+                for t in &d.transfers {
+                    table.row(vec![
+                        t.date.to_string(),
+                        format!("to {} ({})", t.facility, t.facility_name),
+                        grouped(t.units),
+                        format!("#{}", t.entry),
+                    ]);
+                }
+                for x in &d.discards {
+                    table.row(vec![
+                        x.date.to_string(),
+                        format!("discarded: {}", x.reason),
+                        grouped(x.units),
+                        format!("#{}", x.entry),
+                    ]);
+                }
+                out.line(&table.render())?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Rendering: every result leaves as a table, JSON or CSV from here, and
+//! nothing else in the program prints to stdout.
+
+mod catalog;
+mod drive;
+mod journal;
+pub mod number;
+mod table;
+mod totals;
+
+use std::io::{self, Write};
+
+use anyhow::Result;
+use serde::Serialize;
+
+pub use catalog::{campaigns, facilities};
+pub use drive::{drive_list, drive_show};
+pub use journal::{history, problems, written};
+pub use totals::totals;
+
+use crate::cli::Format;
+
+/// Every JSON document carries this; bump it only for incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub struct Out {
+    pub format: Format,
+    pub quiet: bool,
+    w: Box<dyn Write>,
+}
+
+impl Out {
+    pub fn stdout(format: Format, quiet: bool) -> Out {
+        Out {
+            format,
+            quiet,
+            w: Box::new(io::BufWriter::new(io::stdout().lock())),
+        }
+    }
+
+    pub fn line(&mut self, text: &str) -> Result<()> {
+        writeln!(self.w, "{text}")?;
+        Ok(())
+    }
+
+    pub fn json<T: Serialize>(&mut self, document: &T) -> Result<()> {
+        serde_json::to_writer_pretty(&mut self.w, document)?;
+        writeln!(self.w)?;
+        Ok(())
+    }
+
+    pub fn csv(&mut self, headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<()> {
+        let mut writer = csv::Writer::from_writer(&mut self.w);
+        writer.write_record(headers)?;
+        for row in rows {
+            writer.write_record(&row)?;
+        }
+        writer.flush()?;
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> Result<()> {
+        self.w.flush()?;
+        Ok(())
+    }
+}
+
+fn opt<T: ToString>(value: &Option<T>) -> String {
+    value.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+fn dash<T: ToString>(value: &Option<T>) -> String {
+    value.as_ref().map(ToString::to_string).unwrap_or_else(|| "–".into())
+}

@@ -1,0 +1,142 @@
+//! The journal: one entry per write command, never changed.
+
+use anyhow::Result;
+use rusqlite::{OptionalExtension, params};
+use serde_json::Value;
+
+use super::Txn;
+
+pub struct NewEntry<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub drive_uuid: Option<&'a str>,
+    pub summary: String,
+    pub payload: Value,
+    pub voids: Option<i64>,
+    pub reason: Option<&'a str>,
+}
+
+/// How an entry is named: `#number` for typing, `id` for merging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRef {
+    pub number: i64,
+    pub id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub number: i64,
+    pub id: String,
+    pub drive_uuid: Option<String>,
+    pub summary: String,
+    pub voids: Option<i64>,
+    pub voided_by: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub number: i64,
+    pub id: String,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub drive: Option<String>,
+    pub summary: String,
+    pub voids: Option<i64>,
+    pub reason: Option<String>,
+    pub voided_by: Option<i64>,
+}
+
+impl Txn<'_> {
+    pub fn append_entry(&self, entry: NewEntry<'_>) -> Result<EntryRef> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        self.tx.execute(
+            "INSERT INTO entries (id, site_id, at, actor, action, drive, summary, payload, voids, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                id,
+                self.site_id,
+                at,
+                entry.actor,
+                entry.action,
+                entry.drive_uuid,
+                entry.summary,
+                entry.payload.to_string(),
+                entry.voids,
+                entry.reason,
+            ],
+        )?;
+        Ok(EntryRef {
+            number: self.tx.last_insert_rowid(),
+            id,
+        })
+    }
+
+    /// An entry by its short number (`42`, `#42`) or its UUID.
+    pub fn find_entry(&self, number: Option<i64>, id: Option<&str>) -> Result<Option<StoredEntry>> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT e.number, e.id, e.drive, e.summary, e.voids,
+                        (SELECT v.number FROM entries v WHERE v.voids = e.number)
+                 FROM entries e WHERE e.number = ?1 OR e.id = ?2",
+                params![number, id],
+                |r| {
+                    Ok(StoredEntry {
+                        number: r.get(0)?,
+                        id: r.get(1)?,
+                        drive_uuid: r.get(2)?,
+                        summary: r.get(3)?,
+                        voids: r.get(4)?,
+                        voided_by: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Live entries after `number` that touched the drive `drive_uuid`.
+    pub fn later_live_entries_of_drive(&self, drive_uuid: &str, number: i64) -> Result<Vec<i64>> {
+        let mut stmt = self.tx.prepare(
+            "SELECT e.number FROM entries e
+             WHERE e.drive = ?1 AND e.number > ?2 AND e.voids IS NULL
+               AND NOT EXISTS (SELECT 1 FROM entries x WHERE x.voids = e.number)
+             ORDER BY e.number",
+        )?;
+        let numbers = stmt
+            .query_map(params![drive_uuid, number], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(numbers)
+    }
+
+    /// Every entry, voided ones too, oldest first; optionally only those
+    /// touching drives whose slug folds to `drive_key`.
+    pub fn history(&self, drive_key: Option<&str>) -> Result<Vec<HistoryEntry>> {
+        let mut stmt = self.tx.prepare(
+            "SELECT e.number, e.id, e.at, e.actor, e.action, d.slug, e.summary, e.voids, e.reason,
+                    (SELECT v.number FROM entries v WHERE v.voids = e.number)
+             FROM entries e
+             LEFT JOIN drives d ON d.uuid = e.drive
+             WHERE ?1 IS NULL OR d.slug_key = ?1
+             ORDER BY e.number",
+        )?;
+        let rows = stmt
+            .query_map(params![drive_key], |r| {
+                Ok(HistoryEntry {
+                    number: r.get(0)?,
+                    id: r.get(1)?,
+                    at: r.get(2)?,
+                    actor: r.get(3)?,
+                    action: r.get(4)?,
+                    drive: r.get(5)?,
+                    summary: r.get(6)?,
+                    voids: r.get(7)?,
+                    reason: r.get(8)?,
+                    voided_by: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,60 @@
+//! Numbered migrations in `migrations/`, embedded in the binary, applied in
+//! one transaction and tracked by `PRAGMA user_version`. A migration is never
+//! edited or reordered once it has landed.
+
+use std::path::Path;
+
+use anyhow::Result;
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::UserError;
+
+const MIGRATIONS: &[(&str, &str)] = &[("0001_ledger", include_str!("../../migrations/0001_ledger.sql"))];
+
+pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version == LATEST_VERSION {
+        return Ok(());
+    }
+    if version > LATEST_VERSION {
+        return Err(UserError::new(format!(
+            "the ledger {} was written by a newer bloodledger (schema {version}; this one knows up to {LATEST_VERSION}); nothing was changed",
+            path.display()
+        ))
+        .hint("install the newer bloodledger to use this ledger")
+        .into());
+    }
+    if version == 0 {
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        if tables > 0 {
+            return Err(UserError::new(format!(
+                "{} is an SQLite database but not a bloodledger ledger; nothing was changed",
+                path.display()
+            ))
+            .hint("check --db or BLOODLEDGER_DB")
+            .into());
+        }
+        // Persistent: set once, before the first transaction.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    // Another process may have migrated while we waited for the lock.
+    let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (_, sql) in MIGRATIONS.iter().skip(version.max(0) as usize) {
+        tx.execute_batch(sql)?;
+    }
+    if version == 0 {
+        tx.execute(
+            "INSERT INTO ledger_meta (key, value) VALUES ('site_id', ?1), ('created_at', ?2)",
+            (
+                uuid::Uuid::now_v7().to_string(),
+                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
+        )?;
+    }
+    tx.pragma_update(None, "user_version", LATEST_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
