@@ -2,10 +2,15 @@
 //!
 //! A ledger is one SQLite file. Each command opens it, runs one transaction
 //! and exits, so the cost of a write command is dominated by disk syncs. We
-//! use WAL with `synchronous=FULL` (a commit is one fsync of the WAL and is
-//! durable) and leave checkpoints to SQLite's auto-checkpoint, which runs
-//! when the WAL passes ~4 MiB, instead of on every close: that saves the
-//! checkpoint's syncs of the main file on every command.
+//! use WAL with `synchronous=FULL`: a commit is one fsync of the WAL and is
+//! durable. We do not checkpoint on every close (that costs the main file's
+//! syncs on every command); instead, when a writer finishes and the WAL has
+//! passed [`WAL_CHECKPOINT_BYTES`], it checkpoints and truncates the WAL.
+//!
+//! SQLite's own auto-checkpoint is off: each process that opens the ledger
+//! first rebuilds the WAL index by reading the whole WAL and forgets what was
+//! already checkpointed, so with short-lived processes the WAL would only
+//! grow and every commit would copy all of it again.
 
 mod catalog;
 mod drives;
@@ -30,6 +35,11 @@ use crate::error::UserError;
 /// How long a writer waits for another to finish before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A writer that leaves the WAL larger than this checkpoints it: small enough
+/// that the next process reads it in about a millisecond, large enough that
+/// most commands pay one fsync.
+pub const WAL_CHECKPOINT_BYTES: u64 = 1 << 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Read,
@@ -40,6 +50,7 @@ pub struct Store {
     conn: Connection,
     site_id: String,
     access: Access,
+    wal: Option<PathBuf>,
 }
 
 impl Store {
@@ -62,10 +73,13 @@ impl Store {
             create_private_file(path)?;
             Connection::open(path).with_context(|| format!("cannot open the ledger {}", path.display()))?
         };
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
         let mut store = Store {
             conn,
             site_id: String::new(),
             access,
+            wal: path.exists().then(|| PathBuf::from(wal)),
         };
         store.prepare(path).map_err(|e| describe_open_error(e, path))?;
         Ok(store)
@@ -75,6 +89,7 @@ impl Store {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         self.conn.pragma_update(None, "foreign_keys", true)?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         self.conn
             .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         migrations::migrate(&mut self.conn, path)?;
@@ -95,6 +110,17 @@ impl Store {
             tx: self.conn.transaction_with_behavior(behavior)?,
             site_id: &self.site_id,
         })
+    }
+}
+
+impl Drop for Store {
+    /// Checkpointing is upkeep, not durability (a commit is durable in the
+    /// WAL), so a failure here is left for the next writer to retry.
+    fn drop(&mut self) {
+        let large = |wal: &PathBuf| std::fs::metadata(wal).is_ok_and(|m| m.len() > WAL_CHECKPOINT_BYTES);
+        if self.access == Access::Write && self.wal.as_ref().is_some_and(large) {
+            let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
     }
 }
 
