@@ -34,8 +34,8 @@ pub struct GlobalArgs {
     pub db: Option<PathBuf>,
 
     /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
 
     /// Short for --format json
     #[arg(long, global = true, conflicts_with = "format")]
@@ -51,12 +51,29 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
-    pub fn format(&self) -> Format {
-        if self.json { Format::Json } else { self.format }
+    /// The report format, and whether JSON should stream as one record a line.
+    pub fn format(&self) -> (Format, bool) {
+        match self.format {
+            _ if self.json => (Format::Json, false),
+            FormatArg::Table => (Format::Table, false),
+            FormatArg::Json => (Format::Json, false),
+            FormatArg::Csv => (Format::Csv, false),
+            FormatArg::Ndjson => (Format::Json, true),
+        }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Csv,
+    /// One JSON record per line (only `export`)
+    Ndjson,
+}
+
+/// How reports render; `ndjson` is an export's way of streaming JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
@@ -111,6 +128,63 @@ pub enum Command {
     /// Take back an entry; its records leave every report, the journal keeps both
     #[command(after_help = "Example:\n  bloodledger void 12 --reason \"typed 883 for 838\"")]
     Void(VoidArgs),
+    /// Import records from CSV: all or nothing, and importing twice adds nothing
+    #[command(
+        after_help = "Examples:\n  bloodledger import drives fixtures/drives.csv --dry-run\n  bloodledger import drives - < drives.csv"
+    )]
+    Import(ImportArgs),
+    /// Export records or the nightly summary as JSON, NDJSON or CSV
+    #[command(
+        after_help = "Examples:\n  bloodledger export summary --out /var/reports/nightly.json\n  bloodledger export drives --format csv --out drives.csv"
+    )]
+    Export(ExportArgs),
+    /// Copy the ledger consistently, even while others write to it
+    #[command(after_help = "Example:\n  bloodledger backup /media/usb/ledger-2026-11-25.db")]
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What the file holds
+    #[arg(value_enum)]
+    pub kind: ImportKind,
+    /// The CSV file, or - for standard input
+    pub file: PathBuf,
+    /// Check every line and say what would be added, but write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    Drives,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to export
+    #[arg(value_enum)]
+    pub kind: ExportKind,
+    /// Write to FILE (whole or not at all) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Include donors' names, birth dates, phones and national ids
+    #[arg(long)]
+    pub include_pii: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportKind {
+    Drives,
+    Summary,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy (a new file)
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,10 +25,11 @@ fn main() -> ExitCode {
     let result = (|| {
         let today = config::today()?;
         let path = config::ledger_path(cli.global.db.clone())?;
-        let out = output::Out::stdout(cli.global.format(), cli.global.quiet);
-        let mut ctx = commands::Context::new(path, today, out);
+        let (format, ndjson) = cli.global.format();
+        let out = output::Out::stdout(format, cli.global.quiet);
+        let mut ctx = commands::Context::new(path, today, out, ndjson);
         commands::run(&mut ctx, cli.command)?;
-        ctx.out.flush()
+        ctx.out.finish()
     })();
     match result {
         Ok(()) => ExitCode::SUCCESS,

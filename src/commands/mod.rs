@@ -1,10 +1,13 @@
 //! One file per noun; each command reads like a paragraph: parse, check,
 //! one transaction, render.
 
+mod backup;
 mod catalog;
 mod check;
 mod drive;
+mod export;
 mod history;
+mod import;
 mod movement;
 mod totals;
 mod void;
@@ -27,15 +30,18 @@ pub struct Context {
     pub today: NaiveDate,
     pub rules: &'static Rules,
     pub out: Out,
+    /// `--format ndjson`: JSON one record a line, which only exports stream.
+    pub ndjson: bool,
 }
 
 impl Context {
-    pub fn new(db: PathBuf, today: NaiveDate, out: Out) -> Context {
+    pub fn new(db: PathBuf, today: NaiveDate, out: Out, ndjson: bool) -> Context {
         Context {
             db,
             today,
             rules: &VIETNAM,
             out,
+            ndjson,
         }
     }
 
@@ -45,6 +51,11 @@ impl Context {
 }
 
 pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
+    if ctx.ndjson && !matches!(command, Command::Export(_)) {
+        return Err(UserError::usage("--format ndjson is for `bloodledger export`")
+            .hint("use --format json for one JSON document")
+            .into());
+    }
     match command {
         Command::Campaign(CampaignCommand::Add(args)) => catalog::campaign_add(ctx, args),
         Command::Campaign(CampaignCommand::List) => catalog::campaign_list(ctx),
@@ -62,6 +73,9 @@ pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
         Command::Check => check::run(ctx),
         Command::History(args) => history::run(ctx, args),
         Command::Void(args) => void::run(ctx, args),
+        Command::Import(args) => import::run(ctx, args),
+        Command::Export(args) => export::run(ctx, args),
+        Command::Backup(args) => backup::run(ctx, args),
     }
 }
 

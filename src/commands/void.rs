@@ -69,8 +69,8 @@ pub fn run(ctx: &mut Context, args: VoidArgs) -> Result<()> {
         voids: Some(target.number),
         reason: Some(args.reason.as_str()),
     })?;
-    if let Some(uuid) = &target.drive_uuid {
-        check_drive_after_void(ctx, &txn, uuid, &target)?;
+    for uuid in txn.drives_of_entry(target.number)? {
+        check_drive_after_void(ctx, &txn, &uuid, &target)?;
     }
     txn.commit()?;
     output::written(&mut ctx.out, "void", &entry, &summary)

@@ -12,7 +12,7 @@ use crate::ledger::{BloodGroup, DiscardLine, Drive, DriveStatus, TransferLine};
 
 /// The JSON shape of a drive (`drive show`, and each of `drive list`).
 #[derive(Serialize)]
-struct DriveJson<'a> {
+pub(super) struct DriveJson<'a> {
     slug: &'a str,
     name: Option<&'a str>,
     date: NaiveDate,
@@ -36,7 +36,7 @@ struct DriveJson<'a> {
 }
 
 impl<'a> DriveJson<'a> {
-    fn of(d: &'a Drive) -> DriveJson<'a> {
+    pub(super) fn of(d: &'a Drive) -> DriveJson<'a> {
         DriveJson {
             slug: &d.slug,
             name: d.attrs.name.as_deref(),

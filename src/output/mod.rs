@@ -1,8 +1,10 @@
 //! Rendering: every result leaves as a table, JSON or CSV from here, and
 //! nothing else in the program prints to stdout.
 
+mod atomic;
 mod catalog;
 mod drive;
+mod export;
 mod journal;
 pub mod number;
 mod table;
@@ -15,6 +17,7 @@ use serde::Serialize;
 
 pub use catalog::{campaigns, facilities};
 pub use drive::{drive_list, drive_show};
+pub use export::{SummaryJson, backed_up, export_drives, export_summary, imported};
 pub use journal::{history, problems, written};
 pub use totals::totals;
 
@@ -27,6 +30,7 @@ pub struct Out {
     pub format: Format,
     pub quiet: bool,
     w: Box<dyn Write>,
+    file: Option<atomic::AtomicFile>,
 }
 
 impl Out {
@@ -35,7 +39,22 @@ impl Out {
             format,
             quiet,
             w: Box::new(io::BufWriter::new(io::stdout().lock())),
+            file: None,
         }
+    }
+
+    /// From now on write to `path` instead of stdout; [`Out::finish`] puts
+    /// the file in place whole, and an error before it leaves the old one.
+    pub fn redirect(&mut self, path: &std::path::Path) -> Result<()> {
+        let file = atomic::AtomicFile::create(path)?;
+        self.w = Box::new(file.writer()?);
+        self.file = Some(file);
+        Ok(())
+    }
+
+    /// The raw writer, for streaming records one by one.
+    pub fn raw(&mut self) -> &mut dyn Write {
+        &mut self.w
     }
 
     pub fn line(&mut self, text: &str) -> Result<()> {
@@ -59,8 +78,11 @@ impl Out {
         Ok(())
     }
 
-    pub fn flush(&mut self) -> Result<()> {
+    pub fn finish(&mut self) -> Result<()> {
         self.w.flush()?;
+        if let Some(file) = self.file.take() {
+            file.commit()?;
+        }
         Ok(())
     }
 }

@@ -49,11 +49,26 @@ pub struct HistoryEntry {
 
 impl Txn<'_> {
     pub fn append_entry(&self, entry: NewEntry<'_>) -> Result<EntryRef> {
+        self.append_entry_as(None, entry)
+    }
+
+    /// The number the next entry will get. For a command that writes its
+    /// records before it knows its summary (an import counts as it goes):
+    /// foreign keys are checked at commit, when the entry exists.
+    pub fn reserve_entry(&self) -> Result<i64> {
+        self.tx.pragma_update(None, "defer_foreign_keys", true)?;
+        let last: i64 = self
+            .tx
+            .query_row("SELECT coalesce(max(number), 0) FROM entries", [], |r| r.get(0))?;
+        Ok(last + 1)
+    }
+
+    pub fn append_entry_as(&self, number: Option<i64>, entry: NewEntry<'_>) -> Result<EntryRef> {
         let id = uuid::Uuid::now_v7().to_string();
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         self.tx.execute(
-            "INSERT INTO entries (id, site_id, at, actor, action, drive, summary, payload, voids, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO entries (number, id, site_id, at, actor, action, drive, summary, payload, voids, reason)
+             VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 id,
                 self.site_id,
@@ -65,6 +80,7 @@ impl Txn<'_> {
                 entry.payload.to_string(),
                 entry.voids,
                 entry.reason,
+                number,
             ],
         )?;
         Ok(EntryRef {
@@ -94,6 +110,23 @@ impl Txn<'_> {
                 },
             )
             .optional()?)
+    }
+
+    /// The drives whose records entry `number` wrote.
+    pub fn drives_of_entry(&self, number: i64) -> Result<Vec<String>> {
+        let mut stmt = self.tx.prepare(
+            "SELECT d.uuid FROM drives d WHERE d.id IN (
+                 SELECT id FROM drives WHERE entry = ?1
+                 UNION SELECT drive FROM drive_versions WHERE entry = ?1
+                 UNION SELECT drive FROM drive_status WHERE entry = ?1
+                 UNION SELECT drive FROM tallies WHERE entry = ?1
+                 UNION SELECT drive FROM transfers WHERE entry = ?1
+                 UNION SELECT drive FROM discards WHERE entry = ?1)",
+        )?;
+        let uuids = stmt
+            .query_map(params![number], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(uuids)
     }
 
     /// Live entries after `number` that touched the drive `drive_uuid`.

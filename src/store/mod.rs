@@ -12,6 +12,7 @@
 //! already checkpointed, so with short-lived processes the WAL would only
 //! grow and every commit would copy all of it again.
 
+mod backup;
 mod catalog;
 mod drives;
 mod journal;
@@ -51,6 +52,10 @@ pub struct Store {
     site_id: String,
     access: Access,
     wal: Option<PathBuf>,
+    /// A file this process created: removed again unless a transaction
+    /// commits, so a refused first write leaves no empty ledger behind.
+    created: Option<PathBuf>,
+    committed: std::cell::Cell<bool>,
 }
 
 impl Store {
@@ -58,7 +63,8 @@ impl Store {
     /// site id); a read of a ledger that does not exist yet sees an empty one
     /// and creates no file.
     pub fn open(path: &Path, access: Access) -> Result<Store> {
-        let conn = if path.exists() {
+        let existed = path.exists();
+        let conn = if existed {
             Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -80,6 +86,8 @@ impl Store {
             site_id: String::new(),
             access,
             wal: path.exists().then(|| PathBuf::from(wal)),
+            created: (!existed && access == Access::Write).then(|| path.to_path_buf()),
+            committed: std::cell::Cell::new(false),
         };
         store.prepare(path).map_err(|e| describe_open_error(e, path))?;
         Ok(store)
@@ -93,10 +101,22 @@ impl Store {
         self.conn
             .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         migrations::migrate(&mut self.conn, path)?;
+        // A backup is a single file in rollback mode; written to, it becomes a ledger again.
+        if self.access == Access::Write {
+            let mode: String = self.conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+            if mode != "wal" {
+                self.conn.pragma_update(None, "journal_mode", "WAL")?;
+            }
+        }
         self.site_id = self
             .conn
             .query_row("SELECT value FROM ledger_meta WHERE key = 'site_id'", [], |r| r.get(0))?;
         Ok(())
+    }
+
+    /// The id of the site that created this ledger (for merging and exports).
+    pub fn site_id(&self) -> &str {
+        &self.site_id
     }
 
     /// One transaction: IMMEDIATE for writers, so two writers queue on the
@@ -109,6 +129,7 @@ impl Store {
         Ok(Txn {
             tx: self.conn.transaction_with_behavior(behavior)?,
             site_id: &self.site_id,
+            committed: &self.committed,
         })
     }
 }
@@ -121,17 +142,27 @@ impl Drop for Store {
         if self.access == Access::Write && self.wal.as_ref().is_some_and(large) {
             let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
         }
+        if let Some(path) = self.created.as_ref().filter(|_| !self.committed.get()) {
+            // Only the empty ledger this very process created, never a file that was there.
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.as_os_str().to_owned();
+                file.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(file));
+            }
+        }
     }
 }
 
 pub struct Txn<'a> {
     tx: rusqlite::Transaction<'a>,
     site_id: &'a str,
+    committed: &'a std::cell::Cell<bool>,
 }
 
 impl Txn<'_> {
     pub fn commit(self) -> Result<()> {
         self.tx.commit()?;
+        self.committed.set(true);
         Ok(())
     }
 }

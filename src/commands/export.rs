@@ -1,0 +1,45 @@
+//! `export drives|summary [--out FILE]`.
+
+use anyhow::Result;
+
+use super::Context;
+use crate::cli::{ExportArgs, ExportKind, Format};
+use crate::ledger::totals::{By, Selection, totals};
+use crate::output;
+use crate::output::SummaryJson;
+use crate::output::number::{english, totals_sentence};
+use crate::store::Access;
+
+pub fn run(ctx: &mut Context, args: ExportArgs) -> Result<()> {
+    // Exports are documents: without --format they are JSON.
+    if ctx.out.format == Format::Table {
+        ctx.out.format = Format::Json;
+    }
+    let mut store = ctx.open(Access::Read)?;
+    let site_id = store.site_id().to_string();
+    let txn = store.begin()?;
+    let drives = txn.drives(None)?;
+    if let Some(path) = &args.out {
+        ctx.out.redirect(path)?;
+    }
+    match args.kind {
+        ExportKind::Drives => output::export_drives(&mut ctx.out, &drives, ctx.ndjson),
+        ExportKind::Summary => {
+            let everything = Selection::default();
+            let overall = totals(&drives, &everything, None).figures;
+            let by = |key| totals(&drives, &everything, Some(key)).rows;
+            let (by_campaign, by_year, by_drive) = (by(By::Campaign), by(By::Year), by(By::Drive));
+            let summary = SummaryJson {
+                schema_version: output::SCHEMA_VERSION,
+                generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                site_id: &site_id,
+                totals: &overall,
+                summary: totals_sentence(overall.units, overall.years, english()),
+                by_campaign: &by_campaign,
+                by_year: &by_year,
+                by_drive: &by_drive,
+            };
+            output::export_summary(&mut ctx.out, &summary, ctx.ndjson)
+        }
+    }
+}

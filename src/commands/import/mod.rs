@@ -1,0 +1,265 @@
+//! `import KIND FILE|-`: RFC 4180 CSV with a header row, columns matched by
+//! name in any order. One pass, one transaction: every line is checked and,
+//! if good, written; any bad line rolls the whole import back and every bad
+//! line is reported. Rows already in the ledger with the same content are
+//! counted, not added, so importing twice adds nothing.
+
+mod drives;
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::str::FromStr;
+
+use anyhow::{Context as _, Result};
+use csv::{ByteRecord, StringRecord};
+
+use super::{Context, actor};
+use crate::cli::{ImportArgs, ImportKind};
+use crate::error::UserError;
+use crate::output;
+use crate::store::{Access, NewEntry};
+
+/// How many bad lines an error lists before it only counts them.
+const SHOWN_ERRORS: usize = 20;
+
+pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
+    let actor = actor(&args.actor);
+    let input: Box<dyn Read> = if args.file.as_os_str() == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?)
+    };
+    let mut rows = Rows::new(BufReader::with_capacity(1 << 16, input))?;
+    let mut store = ctx.open(if args.dry_run { Access::Read } else { Access::Write })?;
+    let txn = store.begin()?;
+    let entry = txn.reserve_entry()?;
+    let (kind, tally) = match args.kind {
+        ImportKind::Drives => ("drives", drives::import(ctx, &txn, &mut rows, entry)?),
+    };
+    rows.problems.into_result()?;
+    if args.dry_run {
+        // Dropping the transaction rolls back whatever was checked.
+        return output::imported(&mut ctx.out, kind, tally.new, tally.present, None);
+    }
+    if tally.new > 0 {
+        let file = if args.file.as_os_str() == "-" {
+            "standard input".to_string()
+        } else {
+            args.file.display().to_string()
+        };
+        txn.append_entry_as(
+            Some(entry),
+            NewEntry {
+                actor: &actor,
+                action: "import",
+                drive_uuid: None,
+                summary: format!("Imported {kind} from {file}: {} new, {} already present", tally.new, tally.present),
+                payload: serde_json::json!({"import": {"kind": kind, "file": file, "new": tally.new, "already_present": tally.present}}),
+                voids: None,
+                reason: None,
+            },
+        )?;
+        txn.commit()?;
+    }
+    output::imported(
+        &mut ctx.out,
+        kind,
+        tally.new,
+        tally.present,
+        (tally.new > 0).then_some(entry),
+    )
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    pub new: u64,
+    pub present: u64,
+}
+
+/// A bad line: where, which column, what value, and why.
+struct Problem {
+    line: u64,
+    column: String,
+    value: String,
+    reason: String,
+}
+
+#[derive(Default)]
+pub struct Problems {
+    shown: Vec<Problem>,
+    count: u64,
+}
+
+impl Problems {
+    pub fn add(&mut self, line: u64, column: &str, value: &str, reason: impl Into<String>) {
+        self.count += 1;
+        if self.shown.len() < SHOWN_ERRORS {
+            let mut value: String = value.chars().take(60).collect();
+            value = value.escape_debug().to_string();
+            self.shown.push(Problem {
+                line,
+                column: column.to_string(),
+                value,
+                reason: reason.into(),
+            });
+        }
+    }
+
+    fn into_result(self) -> Result<()> {
+        if self.count == 0 {
+            return Ok(());
+        }
+        let mut message = format!(
+            "the import was refused: {} bad line{}; nothing was written",
+            self.count,
+            if self.count == 1 { "" } else { "s" }
+        );
+        for p in &self.shown {
+            let column = if p.column.is_empty() {
+                String::new()
+            } else {
+                format!(", column {}", p.column)
+            };
+            message.push_str(&format!("\n  line {}{column}: `{}`: {}", p.line, p.value, p.reason));
+        }
+        if self.count > self.shown.len() as u64 {
+            message.push_str(&format!("\n  … and {} more", self.count - self.shown.len() as u64));
+        }
+        Err(UserError::new(message)
+            .hint("fix those lines and import the file again; lines already in the ledger are skipped")
+            .into())
+    }
+}
+
+/// The rows of a CSV file with its header, and the problems found so far.
+pub struct Rows<R: Read> {
+    reader: csv::Reader<R>,
+    headers: Vec<String>,
+    record: ByteRecord,
+    pub problems: Problems,
+}
+
+impl<R: Read> Rows<R> {
+    fn new(input: R) -> Result<Rows<R>> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(input);
+        let raw = reader.byte_headers().map_err(|e| csv_error(&e))?.clone();
+        let headers = raw
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let h = String::from_utf8_lossy(h);
+                let h = if i == 0 { h.trim_start_matches('\u{feff}') } else { &h };
+                h.trim().to_ascii_lowercase()
+            })
+            .collect();
+        Ok(Rows {
+            reader,
+            headers,
+            record: ByteRecord::new(),
+            problems: Problems::default(),
+        })
+    }
+
+    /// Checks the header against a kind's columns: every required one
+    /// present, nothing unknown, nothing twice.
+    pub fn columns(&self, required: &[&'static str], optional: &[&'static str]) -> Result<Columns> {
+        let known = || required.iter().chain(optional).copied().collect::<Vec<_>>().join(",");
+        let mut index = Vec::new();
+        for (i, name) in self.headers.iter().enumerate() {
+            let Some(column) = required.iter().chain(optional).find(|c| **c == name) else {
+                return Err(
+                    UserError::new(format!("line 1: `{name}` is not a column of this import"))
+                        .hint(format!("the columns are: {}", known()))
+                        .into(),
+                );
+            };
+            if index.iter().any(|(c, _)| c == column) {
+                return Err(UserError::new(format!("line 1: column `{name}` is given twice"))
+                    .hint("give each column once")
+                    .into());
+            }
+            index.push((*column, i));
+        }
+        if let Some(missing) = required.iter().find(|c| !index.iter().any(|(i, _)| i == *c)) {
+            return Err(UserError::new(format!("line 1: the header has no `{missing}` column"))
+                .hint(format!("the columns are: {} (the first line of the file)", known()))
+                .into());
+        }
+        Ok(Columns { index })
+    }
+
+    /// The next data line, or `None` at the end. Lines that are not valid
+    /// UTF-8 are reported and skipped.
+    pub fn next_line(&mut self) -> Result<Option<Line>> {
+        loop {
+            if !self
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| csv_error(&e))?
+            {
+                return Ok(None);
+            }
+            let number = self.record.position().map_or(0, |p| p.line());
+            match StringRecord::from_byte_record(self.record.clone()) {
+                Ok(record) => return Ok(Some(Line { number, record })),
+                Err(e) => {
+                    let field = e.utf8_error().field();
+                    let column = self.headers.get(field).cloned().unwrap_or_default();
+                    let value = String::from_utf8_lossy(self.record.get(field).unwrap_or_default()).to_string();
+                    self.problems
+                        .add(number, &column, &value, "not valid UTF-8; save the file as UTF-8");
+                }
+            }
+        }
+    }
+}
+
+fn csv_error(e: &csv::Error) -> anyhow::Error {
+    let line = e.position().map(|p| format!("line {}: ", p.line())).unwrap_or_default();
+    let what = match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("{len} fields where the header has {expected_len}")
+        }
+        csv::ErrorKind::Io(io) => io.to_string(),
+        _ => e.to_string(),
+    };
+    UserError::new(format!("{line}{what}; nothing was written"))
+        .hint("the file must be CSV (RFC 4180) with a header row; quote fields that contain commas")
+        .into()
+}
+
+pub struct Columns {
+    index: Vec<(&'static str, usize)>,
+}
+
+pub struct Line {
+    pub number: u64,
+    record: StringRecord,
+}
+
+impl Line {
+    /// The trimmed cell, `None` when empty or when the file has no such column.
+    pub fn get(&self, columns: &Columns, column: &str) -> Option<&str> {
+        let (_, i) = columns.index.iter().find(|(c, _)| *c == column)?;
+        Some(self.record.get(*i)?.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// Parses a cell with the same types the command line uses; a bad value
+    /// is recorded as a problem and gives `Err(())`.
+    pub fn parse<T: FromStr<Err = String>>(
+        &self,
+        columns: &Columns,
+        column: &str,
+        problems: &mut Problems,
+    ) -> Result<Option<T>, ()> {
+        match self.get(columns, column) {
+            None => Ok(None),
+            Some(value) => value.parse().map(Some).map_err(|reason| {
+                problems.add(self.number, column, value, reason);
+            }),
+        }
+    }
+}
