@@ -166,14 +166,14 @@ pub fn backed_up(out: &mut Out, path: &Path) -> Result<()> {
 }
 
 /// What an import added, or with `--dry-run` would add.
-pub fn imported(out: &mut Out, kind: &str, new: u64, present: u64, entry: Option<i64>) -> Result<()> {
+pub fn imported(out: &mut Out, kind: &str, new: u64, present: u64, dry_run: bool, entry: Option<i64>) -> Result<()> {
     match out.format {
         Format::Json => out.json(&serde_json::json!({
             "schema_version": SCHEMA_VERSION,
             "kind": kind,
             "new": new,
             "already_present": present,
-            "dry_run": entry.is_none(),
+            "dry_run": dry_run,
             "entry": entry,
         })),
         Format::Csv => out.csv(
@@ -182,23 +182,19 @@ pub fn imported(out: &mut Out, kind: &str, new: u64, present: u64, entry: Option
                 kind.into(),
                 new.to_string(),
                 present.to_string(),
-                entry.is_none().to_string(),
+                dry_run.to_string(),
                 opt(&entry),
             ]],
         ),
         Format::Table if out.quiet => Ok(()),
         Format::Table => {
+            let (new, present) = (grouped(new), grouped(present));
             let line = match entry {
-                Some(number) => format!(
-                    "Imported {kind}: {} new, {} already present — entry #{number}",
-                    grouped(new),
-                    grouped(present)
-                ),
-                None => format!(
-                    "Dry run, nothing written: {kind} would be {} new, {} already present",
-                    grouped(new),
-                    grouped(present)
-                ),
+                _ if dry_run => {
+                    format!("Dry run, nothing written: {kind} would be {new} new, {present} already present")
+                }
+                Some(number) => format!("Imported {kind}: {new} new, {present} already present — entry #{number}"),
+                None => format!("Imported {kind}: {new} new, {present} already present"),
             };
             out.line(&line)
         }

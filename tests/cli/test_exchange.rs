@@ -27,13 +27,21 @@ fn importing_drives_twice_adds_nothing_the_second_time() {
 
     let before = ledger.dump();
     let again = ledger.ok(&["import", "drives", DRIVES]);
-    assert!(again.contains("0 new, 10 already present"), "{again}");
+    assert_eq!(again, "Imported drives: 0 new, 10 already present\n");
+    let again = ledger.json(&["import", "drives", DRIVES]);
+    assert_eq!(
+        (again["new"].as_u64(), again["dry_run"].as_bool()),
+        (Some(0), Some(false))
+    );
     let from_stdin = ledger
         .cmd(&["import", "drives", "-"])
         .write_stdin(std::fs::read(DRIVES).unwrap())
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&from_stdin.stdout).contains("0 new, 10 already present"));
+    assert_eq!(
+        String::from_utf8_lossy(&from_stdin.stdout),
+        "Imported drives: 0 new, 10 already present\n"
+    );
     assert_eq!(ledger.dump(), before, "a repeated import changed the ledger");
 }
 
@@ -42,7 +50,10 @@ fn a_dry_run_writes_nothing() {
     let ledger = with_campaign();
     let before = ledger.dump();
     let out = ledger.ok(&["import", "drives", DRIVES, "--dry-run"]);
-    assert!(out.contains("would be 10 new"), "{out}");
+    assert_eq!(
+        out,
+        "Dry run, nothing written: drives would be 10 new, 0 already present\n"
+    );
     assert_eq!(ledger.dump(), before);
 }
 

@@ -39,7 +39,7 @@ pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
     rows.problems.into_result()?;
     if args.dry_run {
         // Dropping the transaction rolls back whatever was checked.
-        return output::imported(&mut ctx.out, kind, tally.new, tally.present, None);
+        return output::imported(&mut ctx.out, kind, tally.new, tally.present, true, None);
     }
     if tally.new > 0 {
         let file = if args.file.as_os_str() == "-" {
@@ -66,6 +66,7 @@ pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
         kind,
         tally.new,
         tally.present,
+        false,
         (tally.new > 0).then_some(entry),
     )
 }
