@@ -1,1 +1,7 @@
+mod test_check;
 mod test_core;
+mod test_journal;
+mod test_output;
+mod test_rules;
+mod test_store;
+mod test_totals;
