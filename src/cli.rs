@@ -99,12 +99,21 @@ pub struct ActorArgs {
 pub enum Command {
     /// Campaigns: named programmes such as Red Journey
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  bloodledger campaign add red-journey --name \"Hành trình Đỏ\" --started 2013\n  bloodledger campaign list"
+    )]
     Campaign(CampaignCommand),
     /// Facilities: hospitals and blood centres that receive units
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  bloodledger facility add nihbt --name \"National Institute of Hematology and Blood Transfusion\"\n  bloodledger facility list"
+    )]
     Facility(FacilityCommand),
     /// Drives: plan, log the results, list, show, close, reopen
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  bloodledger drive plan rj-muongla-2027 --date 2027-07-16 --campaign red-journey\n  bloodledger drive log rj-sonla-city-2021 --date 2021-07-10 --registered 978 --collected 838\n  bloodledger drive show rj-sonla-city-2021"
+    )]
     Drive(DriveCommand),
     /// Move units from a drive's stock to a facility
     #[command(

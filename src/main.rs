@@ -39,11 +39,7 @@ fn main() -> ExitCode {
 
 fn report(error: anyhow::Error, db: Option<&std::path::Path>) -> ExitCode {
     // A reader that stopped reading (`| head`) is not an error.
-    if error
-        .chain()
-        .filter_map(|e| e.downcast_ref::<io::Error>())
-        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    {
+    if is_broken_pipe(&error) {
         return ExitCode::SUCCESS;
     }
     let ledger = db.map_or("the ledger".to_string(), |p| format!("the ledger {}", p.display()));
@@ -82,4 +78,24 @@ fn report(error: anyhow::Error, db: Option<&std::path::Path>) -> ExitCode {
         let _ = writeln!(stderr, "hint: {hint}");
     }
     ExitCode::from(code)
+}
+
+/// JSON and CSV writers wrap the io::Error in their own error types, which
+/// do not expose it as a source, so look inside each of them.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| {
+        let kind = if let Some(io) = e.downcast_ref::<io::Error>() {
+            Some(io.kind())
+        } else if let Some(json) = e.downcast_ref::<serde_json::Error>() {
+            json.io_error_kind()
+        } else if let Some(csv) = e.downcast_ref::<csv::Error>() {
+            match csv.kind() {
+                csv::ErrorKind::Io(io) => Some(io.kind()),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        kind == Some(io::ErrorKind::BrokenPipe)
+    })
 }

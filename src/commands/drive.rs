@@ -156,8 +156,9 @@ pub fn log(ctx: &mut Context, args: DriveLogArgs) -> Result<()> {
         );
     }
     let campaign_id = resolve_campaign(&txn, &mut attrs)?;
+    // The facility is checked even for `--transferred 0`: a typo is a typo.
     let transfer = match (&args.transferred, &args.to) {
-        (Some(count), Some(to)) if count.0 > 0 => Some((require_facility(&txn, to)?, count.0)),
+        (Some(count), Some(to)) => Some((require_facility(&txn, to)?, count.0)).filter(|(_, n)| *n > 0),
         _ => None,
     };
     if let Some((_, count)) = &transfer

@@ -236,9 +236,10 @@ impl Drive {
         self.tally.as_ref().map(Tally::units_by_group).unwrap_or_default()
     }
 
-    /// Planned drives have collected nothing yet and count in no totals.
+    /// A drive counts once its results are logged: a planned drive, or one
+    /// closed without results (or whose log was voided), counts in no totals.
     pub fn counts_in_totals(&self) -> bool {
-        self.status != DriveStatus::Planned
+        self.tally.is_some()
     }
 }
 

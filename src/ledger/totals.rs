@@ -255,3 +255,198 @@ fn rows_by_facility(selected: &[&Drive]) -> Vec<Row> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::ledger::drive::{DiscardLine, DriveAttrs, DriveStatus, Tally, TransferLine};
+
+    const PLACES: [Option<&str>; 4] = [None, Some("Sơn La"), Some("son la"), Some("Điện Biên")];
+    const FACILITIES: [&str; 2] = ["nihbt", "bv-sonla"];
+
+    /// A drive as the commands could have left it: a plan, or a tally that
+    /// obeys the rules with movements within its stock.
+    fn drive() -> impl Strategy<Value = Drive> {
+        (
+            (2015i32..2027, 1u32..13, 1u32..29),
+            (0usize..4, 0usize..4, any::<bool>()),
+            (any::<bool>(), any::<bool>()),
+            (0u64..5000, 0u64..5000, 0u64..5000),
+            (any::<bool>(), prop::collection::vec(0u64..100, 0..4)),
+            (
+                prop::collection::vec((0usize..2, 1u64..2000), 0..3),
+                prop::collection::vec(1u64..500, 0..3),
+            ),
+        )
+            .prop_map(
+                |(
+                    (year, month, day),
+                    (province, district, campaign),
+                    (held, closed),
+                    (a, b, c),
+                    (volume, split),
+                    (transfers, discards),
+                )| {
+                    let date = NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default();
+                    let attrs = DriveAttrs {
+                        date: Some(date),
+                        campaign: campaign.then(|| "red-journey".to_string()),
+                        province: PLACES[province].map(String::from),
+                        district: PLACES[3 - district].map(String::from),
+                        ..DriveAttrs::default()
+                    };
+                    let mut drive = Drive {
+                        slug: String::new(),
+                        attrs,
+                        date,
+                        campaign_name: None,
+                        status: if closed {
+                            DriveStatus::Closed
+                        } else {
+                            DriveStatus::Planned
+                        },
+                        tally: None,
+                        tally_entry: None,
+                        transfers: Vec::new(),
+                        discards: Vec::new(),
+                    };
+                    if !held {
+                        return drive;
+                    }
+                    // registered ≥ collected + deferred.
+                    let collected = a.min(b);
+                    let deferred = c % (a.max(b) - collected + 1);
+                    let registered = a.max(b);
+                    let mut by_group = BTreeMap::new();
+                    let mut left = collected;
+                    for (group, share) in BloodGroup::ALL.iter().zip(&split) {
+                        let units = (collected * share / 100).min(left);
+                        left -= units;
+                        by_group.insert(*group, units);
+                    }
+                    if !by_group.is_empty() {
+                        *by_group.entry(BloodGroup::Unknown).or_default() += left;
+                    }
+                    let mut stock = collected;
+                    for (facility, units) in transfers {
+                        let units = units.min(stock);
+                        if units > 0 {
+                            stock -= units;
+                            drive.transfers.push(TransferLine {
+                                facility: FACILITIES[facility].to_string(),
+                                facility_name: String::new(),
+                                date,
+                                units,
+                                entry: 0,
+                            });
+                        }
+                    }
+                    for units in discards {
+                        let units = units.min(stock);
+                        if units > 0 {
+                            stock -= units;
+                            drive.discards.push(DiscardLine {
+                                reason: "expired".into(),
+                                date,
+                                units,
+                                entry: 0,
+                            });
+                        }
+                    }
+                    drive.status = if closed { DriveStatus::Closed } else { DriveStatus::Held };
+                    drive.tally = Some(Tally {
+                        registered,
+                        deferred,
+                        collected,
+                        volume_ml: volume.then_some(collected * 350),
+                        by_group,
+                    });
+                    drive
+                },
+            )
+    }
+
+    fn drives() -> impl Strategy<Value = Vec<Drive>> {
+        prop::collection::vec(drive(), 0..25).prop_map(|mut drives| {
+            for (i, drive) in drives.iter_mut().enumerate() {
+                drive.slug = format!("drive-{i}");
+            }
+            drives
+        })
+    }
+
+    /// The figures of whole rows, field by field.
+    fn sum_rows(rows: &[Row]) -> Figures {
+        let mut sum = Figures::default();
+        for r in rows {
+            sum.drives += r.drives;
+            sum.registered += r.registered.unwrap_or(0);
+            sum.deferred += r.deferred.unwrap_or(0);
+            sum.units += r.units.unwrap_or(0);
+            sum.volume_ml += r.volume_ml.unwrap_or(0);
+            sum.transferred += r.transferred.unwrap_or(0);
+            sum.discarded += r.discarded.unwrap_or(0);
+            sum.in_stock += r.in_stock.unwrap_or(0);
+            for (group, units) in r.by_group.iter().flatten() {
+                *sum.by_group.entry(*group).or_default() += units;
+            }
+        }
+        sum
+    }
+
+    proptest! {
+        #[test]
+        fn totals_are_the_sum_of_the_drives(drives in drives()) {
+            let totals = totals(&drives, &Selection::default(), None);
+            let f = &totals.figures;
+            let held: Vec<&Drive> = drives.iter().filter(|d| d.tally.is_some()).collect();
+            prop_assert_eq!(f.drives, held.len() as u64);
+            prop_assert_eq!(f.registered, held.iter().map(|d| d.registered()).sum::<u64>());
+            prop_assert_eq!(f.deferred, held.iter().map(|d| d.deferred()).sum::<u64>());
+            prop_assert_eq!(f.units, held.iter().map(|d| d.units()).sum::<u64>());
+            prop_assert_eq!(f.volume_ml, held.iter().map(|d| d.volume_ml()).sum::<u64>());
+            prop_assert_eq!(f.transferred, held.iter().map(|d| d.transferred()).sum::<u64>());
+            prop_assert_eq!(f.discarded, held.iter().map(|d| d.discarded()).sum::<u64>());
+            prop_assert_eq!(f.in_stock, f.units - f.transferred - f.discarded);
+            prop_assert_eq!(f.by_group.values().sum::<u64>(), f.units);
+            let years: BTreeSet<i32> = held.iter().filter(|d| d.units() > 0).map(|d| d.date.year()).collect();
+            prop_assert_eq!(f.years, years.len() as u64);
+            prop_assert_eq!(f.first_year, years.first().copied());
+            prop_assert_eq!(f.last_year, years.last().copied());
+        }
+
+        #[test]
+        fn every_grouping_adds_up_to_the_whole(drives in drives()) {
+            let whole = totals(&drives, &Selection::default(), None).figures;
+            for by in [By::Year, By::Month, By::Drive, By::Campaign, By::Province, By::District] {
+                let rows = totals(&drives, &Selection::default(), Some(by)).rows;
+                let sum = sum_rows(&rows);
+                let expected = Figures { years: 0, first_year: None, last_year: None, ..whole.clone() };
+                prop_assert_eq!(sum, expected, "by {}", by.as_str());
+                let keys: BTreeSet<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+                prop_assert_eq!(keys.len(), rows.len(), "by {}: a key twice", by.as_str());
+            }
+            let groups = totals(&drives, &Selection::default(), Some(By::Group)).rows;
+            prop_assert_eq!(groups.iter().filter_map(|r| r.units).sum::<u64>(), whole.units);
+            for row in &groups {
+                let group: BloodGroup = row.key.parse().map_err(TestCaseError::fail)?;
+                prop_assert_eq!(row.units, whole.by_group.get(&group).copied());
+            }
+            let facilities = totals(&drives, &Selection::default(), Some(By::Facility)).rows;
+            prop_assert_eq!(facilities.iter().filter_map(|r| r.transferred).sum::<u64>(), whole.transferred);
+        }
+
+        #[test]
+        fn a_selection_and_its_complement_make_the_whole(drives in drives()) {
+            let whole = totals(&drives, &Selection::default(), None).figures;
+            let son_la = Selection { province: Some("SON LA".into()), ..Selection::default() };
+            let inside = totals(&drives, &son_la, None).figures;
+            let outside: Vec<Drive> = drives.iter().filter(|d| !son_la.matches(d)).cloned().collect();
+            let outside = totals(&outside, &Selection::default(), None).figures;
+            prop_assert_eq!(inside.units + outside.units, whole.units);
+            prop_assert_eq!(inside.drives + outside.drives, whole.drives);
+        }
+    }
+}

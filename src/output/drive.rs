@@ -223,21 +223,19 @@ pub fn drive_show(out: &mut Out, d: &Drive) -> Result<()> {
             }
             if !d.transfers.is_empty() || !d.discards.is_empty() {
                 let mut table = Table::new(&["date", "movement", "units", "entry"]).numeric([2]);
-                for t in &d.transfers {
-                    table.row(vec![
-                        t.date.to_string(),
-                        format!("to {} ({})", t.facility, t.facility_name),
-                        grouped(t.units),
-                        format!("#{}", t.entry),
-                    ]);
-                }
-                for x in &d.discards {
-                    table.row(vec![
-                        x.date.to_string(),
-                        format!("discarded: {}", x.reason),
-                        grouped(x.units),
-                        format!("#{}", x.entry),
-                    ]);
+                let transfers = d.transfers.iter().map(|t| {
+                    let what = format!("to {} ({})", t.facility, t.facility_name);
+                    (t.date, t.entry, what, t.units)
+                });
+                let discards = d
+                    .discards
+                    .iter()
+                    .map(|x| (x.date, x.entry, format!("discarded: {}", x.reason), x.units));
+                // One story in date order, transfers and discards mixed.
+                let mut movements: Vec<_> = transfers.chain(discards).collect();
+                movements.sort_by_key(|(date, entry, ..)| (*date, *entry));
+                for (date, entry, what, units) in movements {
+                    table.row(vec![date.to_string(), what, grouped(units), format!("#{entry}")]);
                 }
                 out.line(&table.render())?;
             }

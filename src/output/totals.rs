@@ -87,9 +87,11 @@ pub fn totals(out: &mut Out, totals: &Totals, lang: &Language) -> Result<()> {
         },
         Format::Table => {
             let figure = |n: &Option<u64>| n.map(grouped).unwrap_or_else(|| "–".into());
-            let ml = |n: &Option<u64>| match n {
-                Some(ml) if *ml > 0 => format!("{} ml", grouped(*ml)),
-                _ => "–".into(),
+            // 0 ml means no volume was logged (a logged volume is ≥ 100 ml a unit).
+            let ml = |n: &Option<u64>| {
+                n.filter(|ml| *ml > 0)
+                    .map(|ml| format!("{} ml", grouped(ml)))
+                    .unwrap_or_else(|| "–".into())
             };
             let mut table = Table::new(&[
                 totals.by.map_or("", |b| b.as_str()),

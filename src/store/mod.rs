@@ -65,6 +65,16 @@ impl Store {
     pub fn open(path: &Path, access: Access) -> Result<Store> {
         let existed = path.exists();
         let conn = if existed {
+            // SQLite would take an empty file for a new database and turn it
+            // into a ledger (world-readable, since we did not create it).
+            if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+                return Err(UserError::new(format!(
+                    "{} is an empty file, not a bloodledger ledger; nothing was changed",
+                    path.display()
+                ))
+                .hint("check --db or BLOODLEDGER_DB; to start a new ledger, give a path that does not exist yet")
+                .into());
+            }
             Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

@@ -119,6 +119,147 @@ impl Ledger {
     }
 }
 
+/// The eight yearly Red Journey drives of Sơn La: (slug, date, district,
+/// registered, collected, deferred). Their units add up to 40 544.
+pub const RED_JOURNEY: [(&str, &str, &str, u64, u64, u64); 8] = [
+    ("rj-sonla-2017", "2017-07-15", "Thành phố Sơn La", 5600, 5012, 450),
+    ("rj-sonla-2018", "2018-07-14", "Mộc Châu", 5900, 5230, 500),
+    ("rj-sonla-2019", "2019-07-13", "Mai Sơn", 6100, 5478, 510),
+    ("rj-sonla-2020", "2020-07-18", "Yên Châu", 5400, 4890, 400),
+    (CITY, "2021-07-10", "Thành phố Sơn La", 978, 838, 140),
+    ("rj-sonla-2022", "2022-07-16", "Sông Mã", 6800, 6104, 600),
+    ("rj-sonla-2023", "2023-07-15", "Thuận Châu", 7000, 6320, 620),
+    ("rj-sonla-2024", "2024-07-13", "Mường La", 7400, 6672, 700),
+];
+
+/// The Sơn La city drive of the news report.
+pub const CITY: &str = "rj-sonla-city-2021";
+
+/// In the Red Journey ledger: 2024 sends 6 000 units to nihbt on the day,
+/// 600 to bv-sonla later and discards 12, so 60 stay in stock; every other
+/// drive sends all its units to nihbt.
+pub const RJ_2024_TO_BV: u64 = 600;
+pub const RJ_2024_DISCARDED: u64 = 12;
+pub const RJ_2024_IN_STOCK: u64 = 60;
+pub const RJ_2024_VOLUME_ML: u64 = 6672 * 350;
+
+impl Ledger {
+    /// The eight Red Journey drives of Sơn La (see [`RED_JOURNEY`]).
+    pub fn with_red_journey(&self) -> &Ledger {
+        self.with_son_la();
+        self.ok(&[
+            "facility",
+            "add",
+            "bv-sonla",
+            "--name",
+            "Bệnh viện Đa khoa tỉnh Sơn La",
+            "--province",
+            "Sơn La",
+        ]);
+        for (slug, date, district, registered, collected, deferred) in RED_JOURNEY {
+            if slug == CITY {
+                continue;
+            }
+            let (registered, collected, deferred) =
+                (registered.to_string(), collected.to_string(), deferred.to_string());
+            let volume = RJ_2024_VOLUME_ML.to_string();
+            let mut args = vec![
+                "drive",
+                "log",
+                slug,
+                "--date",
+                date,
+                "--campaign",
+                "red-journey",
+                "--province",
+                "Sơn La",
+                "--district",
+                district,
+                "--registered",
+                &registered,
+                "--collected",
+                &collected,
+                "--deferred",
+                &deferred,
+                "--to",
+                "nihbt",
+                "--transferred",
+            ];
+            if slug == "rj-sonla-2024" {
+                args.extend(["6000", "--volume-ml", &volume]);
+                args.extend(["--group", "O+=3000", "--group", "A pos=1800", "--group", "b+=1500"]);
+                args.extend(["--group", "AB+=372"]);
+            } else {
+                args.push(&collected);
+            }
+            self.ok(&args);
+        }
+        self.ok(&[
+            "transfer",
+            "--drive",
+            "rj-sonla-2024",
+            "--count",
+            "600",
+            "--to",
+            "bv-sonla",
+            "--date",
+            "2024-07-20",
+        ]);
+        self.ok(&[
+            "discard",
+            "--drive",
+            "rj-sonla-2024",
+            "--count",
+            "12",
+            "--reason",
+            "reactive",
+            "--date",
+            "2024-07-14",
+        ]);
+        self
+    }
+
+    /// The next drive, planned in Mường La for 16 July 2027.
+    pub fn with_muong_la_plan(&self) -> &Ledger {
+        self.ok(&[
+            "drive",
+            "plan",
+            "rj-muongla-2027",
+            "--date",
+            "2027-07-16",
+            "--campaign",
+            "red-journey",
+            "--province",
+            "Sơn La",
+            "--district",
+            "Mường La",
+        ]);
+        self
+    }
+
+    /// Runs a command whatever its outcome: (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let output = self.cmd(args).output().expect("run");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).to_string(),
+            String::from_utf8_lossy(&output.stderr).to_string(),
+        )
+    }
+
+    /// The ledger file opened directly, to tamper with it as a test must.
+    pub fn conn(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path()).expect("open ledger")
+    }
+
+    /// The entries of `history --format json`.
+    pub fn history(&self) -> Vec<Value> {
+        let doc = self.json(&["history"]);
+        assert_eq!(doc["schema_version"], 1);
+        doc["entries"].as_array().expect("entries").clone()
+    }
+}
+
 pub fn dump(path: &Path) -> String {
     if !path.exists() {
         return String::from("<no ledger>");

@@ -1,0 +1,192 @@
+//! The ledger file: permissions, migrations, refusing what is not ours, and
+//! append-only enforced by SQLite itself.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::common::{Ledger, dump};
+
+fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).expect("read")
+}
+
+#[test]
+fn a_new_ledger_is_readable_by_its_owner_only() {
+    let ledger = Ledger::new();
+    ledger.ok(&["campaign", "add", "red-journey", "--name", "Hành trình Đỏ"]);
+    for suffix in ["", "-wal", "-shm"] {
+        let path = ledger.dir.path().join(format!("ledger.db{suffix}"));
+        if let Ok(meta) = std::fs::metadata(&path) {
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{}", path.display());
+        }
+    }
+    let site: String = ledger
+        .conn()
+        .query_row("SELECT value FROM ledger_meta WHERE key = 'site_id'", [], |r| r.get(0))
+        .expect("site id");
+    assert_eq!(site.len(), 36, "a UUID: {site}");
+}
+
+#[test]
+fn a_ledger_in_a_new_directory_is_created_on_first_write() {
+    let ledger = Ledger::new();
+    let path = ledger.dir.path().join("deep").join("er").join("ledger.db");
+    let db = path.to_str().expect("utf-8");
+    ledger.ok(&["--db", db, "campaign", "add", "rj", "--name", "RJ"]);
+    assert!(path.exists());
+    assert_eq!(
+        std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn migrating_twice_is_a_no_op() {
+    let ledger = Ledger::new();
+    ledger.with_son_la();
+    let first = ledger.dump();
+    assert!(first.starts_with("user_version 1\n"), "{first}");
+    ledger.ok(&["totals"]);
+    assert_eq!(ledger.dump(), first);
+    ledger.ok(&["drive", "list"]);
+    assert_eq!(ledger.dump(), first);
+    // And a write after the reads adds its entry to the same schema.
+    ledger.ok(&["drive", "close", "rj-sonla-city-2021"]);
+    assert!(ledger.dump().starts_with("user_version 1\n"));
+}
+
+#[test]
+fn a_ledger_newer_than_the_binary_is_refused_unchanged() {
+    let ledger = Ledger::new();
+    ledger.with_son_la();
+    let conn = ledger.conn();
+    conn.pragma_update(None, "user_version", 99).expect("user_version");
+    // Fold the WAL into the main file, so that the file is the whole ledger.
+    conn.pragma_update(None, "journal_mode", "DELETE")
+        .expect("journal mode");
+    drop(conn);
+    let before = bytes(&ledger.path());
+    for args in [
+        &["totals"][..],
+        &["history"],
+        &["campaign", "add", "x", "--name", "X"],
+        &[
+            "drive",
+            "log",
+            "x-2022",
+            "--date",
+            "2022-01-01",
+            "--registered",
+            "1",
+            "--collected",
+            "1",
+        ],
+    ] {
+        let (code, stdout, stderr) = ledger.run(args);
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert_eq!(stdout, "");
+        assert!(
+            stderr.contains("newer bloodledger") && stderr.contains("schema 99"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("nothing was changed"), "{stderr}");
+        assert_eq!(bytes(&ledger.path()), before, "{args:?} touched the file");
+    }
+}
+
+#[test]
+fn files_that_are_not_ledgers_are_refused_untouched() {
+    let ledger = Ledger::new();
+    let other = ledger.dir.path().join("other.db");
+    {
+        let conn = rusqlite::Connection::open(&other).expect("other");
+        conn.execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine');")
+            .expect("notes");
+    }
+    let random: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("empty.db", Vec::new(), "empty file"),
+        ("random.db", random, "not an SQLite database"),
+        ("short.db", b"not a ledger at all".to_vec(), "not an SQLite database"),
+        ("other.db", bytes(&other), "not a bloodledger ledger"),
+    ];
+    for (name, content, message) in cases {
+        let path = ledger.dir.path().join(name);
+        std::fs::write(&path, &content).expect("write");
+        let db = path.to_str().expect("utf-8");
+        for args in [
+            &["--db", db, "totals"][..],
+            &["--db", db, "campaign", "add", "x", "--name", "X"],
+        ] {
+            let (code, stdout, stderr) = ledger.run(args);
+            assert_eq!(code, 1, "{name} {args:?}: {stderr}");
+            assert_eq!(stdout, "", "{name}");
+            assert!(stderr.contains(message), "{name}: {stderr}");
+            assert!(stderr.contains("nothing was changed"), "{name}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+            assert_eq!(bytes(&path), content, "{name} {args:?} changed the file");
+        }
+        assert!(!ledger.dir.path().join(format!("{name}-wal")).exists(), "{name}");
+    }
+}
+
+#[test]
+fn update_and_delete_fail_inside_sqlite() {
+    let ledger = Ledger::new();
+    ledger.with_son_la();
+    let before = ledger.dump();
+    let conn = ledger.conn();
+    for sql in [
+        "UPDATE entries SET actor = 'mallory'",
+        "DELETE FROM entries WHERE number = 3",
+        "UPDATE tallies SET collected = 883",
+        "DELETE FROM tallies",
+        "UPDATE transfers SET units = 1",
+        "DELETE FROM transfers",
+        "DELETE FROM drives",
+        "UPDATE drive_versions SET province = 'Hà Nội'",
+        "UPDATE ledger_meta SET value = 'other-site'",
+    ] {
+        let error = conn.execute(sql, []).expect_err(sql).to_string();
+        assert!(error.contains("append-only"), "{sql}: {error}");
+    }
+    drop(conn);
+    assert_eq!(ledger.dump(), before);
+}
+
+#[test]
+fn reads_of_a_missing_ledger_are_empty_and_create_nothing() {
+    let ledger = Ledger::new();
+    let path = ledger.dir.path().join("not").join("yet").join("ledger.db");
+    let db = path.to_str().expect("utf-8");
+    for args in [
+        &["totals"][..],
+        &["totals", "--by", "year"],
+        &["drive", "list"],
+        &["history"],
+        &["campaign", "list"],
+        &["facility", "list"],
+        &["check"],
+    ] {
+        let mut all = vec!["--db", db];
+        all.extend(args);
+        ledger.ok(&all);
+        all.extend(["--format", "json"]);
+        let out = ledger.ok(&all);
+        if !out.is_empty() {
+            let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+            assert_eq!(doc["schema_version"], 1, "{args:?}");
+        }
+    }
+    assert_eq!(ledger.json(&["--db", db, "totals"])["units"], 0);
+    assert_eq!(ledger.json(&["--db", db, "history"])["entries"], serde_json::json!([]));
+    let stderr = ledger.refused(&["--db", db, "drive", "show", "x"], 1);
+    assert!(stderr.contains("no drive `x`"), "{stderr}");
+    assert!(
+        !ledger.dir.path().join("not").exists(),
+        "a read created a file or directory"
+    );
+    assert_eq!(dump(&path), "<no ledger>");
+}
