@@ -8,6 +8,9 @@ mod history;
 mod movement;
 mod totals;
 mod void;
+// Itemised records (issue 3).
+mod donor;
+mod unit;
 
 use std::path::PathBuf;
 
@@ -15,6 +18,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 
 use crate::cli::{ActorArgs, CampaignCommand, Command, DriveCommand, FacilityCommand};
+use crate::cli::{DonorCommand, UnitCommand};
 use crate::error::UserError;
 use crate::ledger::rules::{Rules, VIETNAM};
 use crate::ledger::text::nearest;
@@ -62,6 +66,14 @@ pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
         Command::Check => check::run(ctx),
         Command::History(args) => history::run(ctx, args),
         Command::Void(args) => void::run(ctx, args),
+        Command::Donor(DonorCommand::Add(args)) => donor::add(ctx, args),
+        Command::Donor(DonorCommand::Show(args)) => donor::show(ctx, args),
+        Command::Donor(DonorCommand::List(args)) => donor::list(ctx, args),
+        Command::Donor(DonorCommand::Eligible(args)) => donor::eligible(ctx, args),
+        Command::Register(args) => donor::register(ctx, args),
+        Command::Unit(UnitCommand::Collect(args)) => unit::collect(ctx, args),
+        Command::Unit(UnitCommand::Show(args)) => unit::show(ctx, args),
+        Command::Stock(args) => unit::stock(ctx, args),
     }
 }
 

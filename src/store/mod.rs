@@ -9,6 +9,7 @@
 
 mod catalog;
 mod drives;
+mod items;
 mod journal;
 mod migrations;
 
@@ -23,6 +24,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub use catalog::{Campaign, Facility};
 pub use drives::DriveRef;
+pub use items::{DonorEvent, DonorRecord, NewDonor, NewRegistration, NewUnit};
 pub use journal::{EntryRef, HistoryEntry, NewEntry, StoredEntry};
 
 use crate::error::UserError;
