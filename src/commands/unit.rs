@@ -82,7 +82,7 @@ pub fn collect(ctx: &mut Context, args: UnitCollectArgs) -> Result<()> {
                     existing.entry
                 );
             }
-            registration = Some(existing.id);
+            registration = Some((existing.id, existing.uuid));
         }
         let events = txn.donor_events(Some(donor.id))?;
         unless_overridden(
@@ -121,14 +121,17 @@ pub fn collect(ctx: &mut Context, args: UnitCollectArgs) -> Result<()> {
                 "collected_on": collected_on.to_string(), "expires_on": expires_on.to_string(),
                 "donor": donor.as_ref().map(|d| json!({"donor_id": d.donor_id, "uuid": d.uuid})),
             },
-            "registration": registration.is_none().then(|| json!({"uuid": registration_uuid, "outcome": "donated"})),
+            "registration": match &registration {
+                Some((_, uuid)) => json!({"uuid": uuid, "recorded_by": "register"}),
+                None => json!({"uuid": registration_uuid, "outcome": "donated", "donor": donor.as_ref().map(|d| &d.uuid)}),
+            },
             "override": override_reason,
         }),
         voids: None,
         reason: None,
     })?;
     let registration = match registration {
-        Some(id) => id,
+        Some((id, _)) => id,
         None => txn.insert_registration(
             entry.number,
             &NewRegistration {
@@ -198,6 +201,7 @@ pub fn stock(ctx: &mut Context, args: StockArgs) -> Result<()> {
         StockBy::Drive => StockKey::Drive,
         StockBy::Group => StockKey::Group,
     });
-    let stock = Stock::new(units, tallied, by);
+    let mut stock = Stock::new(units, tallied, by);
+    stock.until = args.expiring_within.map(|days| add_days(ctx.today, days.0));
     output::items::stock(&mut ctx.out, &stock, ctx.today)
 }

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::blood_group::{BloodGroup, GroupCount};
+use super::items::Product;
 use super::rules::Rules;
 use super::values::Count;
 
@@ -195,6 +196,8 @@ pub struct Items {
     pub units: u64,
     pub volume_ml: u64,
     pub by_group: BTreeMap<BloodGroup, u64>,
+    /// Units are bags of any product: this says how many were apheresis.
+    pub by_product: BTreeMap<Product, u64>,
 }
 
 /// A live drive with everything the reports need.

@@ -41,6 +41,8 @@ pub struct Stock {
     pub tallied: Vec<(String, u64)>,
     pub by: Option<StockKey>,
     pub rows: Vec<StockRow>,
+    /// With `--expiring-within`: only units expiring on or before this day.
+    pub until: Option<NaiveDate>,
 }
 
 impl Stock {
@@ -79,6 +81,7 @@ impl Stock {
             tallied,
             by,
             rows: rows.into_values().collect(),
+            until: None,
         }
     }
 

@@ -248,6 +248,14 @@ pub fn drive_show(out: &mut Out, d: &Drive) -> Result<()> {
             if beside.is_some() {
                 out.line("Counts come from the itemised records; the tally column is the paper form's. `bloodledger check` reports where they differ.")?;
             }
+            // Never fold apheresis into whole-blood units without saying so.
+            if d.has_itemised_units() && d.items.by_product.keys().any(|p| p.is_apheresis()) {
+                let mut table = Table::new(&["product", "units"]).numeric([1]);
+                for (product, units) in &d.items.by_product {
+                    table.row(vec![product.to_string(), grouped(*units)]);
+                }
+                out.line(&table.render())?;
+            }
             let groups = d.units_by_group();
             if groups.keys().any(|g| *g != BloodGroup::Unknown) {
                 let mut table = Table::new(&["group", "units"]).numeric([1]);

@@ -373,6 +373,9 @@ pub fn stock(out: &mut Out, stock: &Stock, today: NaiveDate) -> Result<()> {
                 "stock": stock.units.iter().map(unit_row_json).collect::<Vec<_>>(),
                 "tallied": stock.tallied.iter().map(|(d, n)| json!({"drive": d, "units": n})).collect::<Vec<_>>(),
             });
+            if let Some(until) = stock.until {
+                doc["expiring_by"] = until.to_string().into();
+            }
             if let Some(by) = stock.by {
                 doc["by"] = by.as_str().into();
                 doc["rows"] = serde_json::to_value(&stock.rows)?;
@@ -417,7 +420,10 @@ pub fn stock(out: &mut Out, stock: &Stock, today: NaiveDate) -> Result<()> {
         },
         Format::Table => {
             if total == 0 {
-                return out.line("Nothing in stock.");
+                return out.line(&match stock.until {
+                    Some(until) => format!("No unit in stock expires by {until}."),
+                    None => "Nothing in stock.".to_string(),
+                });
             }
             match stock.by {
                 Some(by) => {

@@ -59,6 +59,7 @@ pub struct DonorEvent {
 #[derive(Debug, Clone)]
 pub struct RegistrationRef {
     pub id: i64,
+    pub uuid: String,
     pub outcome: Outcome,
     pub entry: i64,
     /// The live unit collected on it, if any.
@@ -236,7 +237,7 @@ impl Txn<'_> {
     pub fn registration_of(&self, drive: i64, donor: i64) -> Result<Option<RegistrationRef>> {
         let sql = format!(
             "SELECT r.id, r.outcome, r.entry,
-                    (SELECT u.unit_id FROM units u WHERE u.registration = r.id AND {live_u})
+                    (SELECT u.unit_id FROM units u WHERE u.registration = r.id AND {live_u}), r.uuid
              FROM registrations r WHERE r.donor = ?2 AND r.drive = ?1 AND {live_r}",
             live_u = live("u"),
             live_r = live("r")
@@ -249,6 +250,7 @@ impl Txn<'_> {
                     outcome: parsed(r.get(1)?)?,
                     entry: r.get(2)?,
                     unit_id: r.get(3)?,
+                    uuid: r.get(4)?,
                 })
             })
             .optional()?)
@@ -455,8 +457,8 @@ impl Txn<'_> {
             items.donated = r.get(3)?;
         }
         let sql = format!(
-            "SELECT u.drive, u.blood_group, count(*), sum(u.volume_ml)
-             FROM units u WHERE {} AND {} GROUP BY u.drive, u.blood_group",
+            "SELECT u.drive, u.blood_group, u.product, count(*), sum(u.volume_ml)
+             FROM units u WHERE {} AND {} GROUP BY u.drive, u.blood_group, u.product",
             filter("u"),
             live("u")
         );
@@ -467,11 +469,13 @@ impl Txn<'_> {
                 continue;
             };
             let group: BloodGroup = parsed(r.get(1)?)?;
-            let (units, volume): (u64, u64) = (r.get(2)?, r.get(3)?);
+            let product: Product = parsed(r.get(2)?)?;
+            let (units, volume): (u64, u64) = (r.get(3)?, r.get(4)?);
             let items = &mut drives[i].items;
             items.units += units;
             items.volume_ml += volume;
             *items.by_group.entry(group).or_default() += units;
+            *items.by_product.entry(product).or_default() += units;
         }
         Ok(())
     }

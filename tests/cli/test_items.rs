@@ -777,9 +777,14 @@ fn stock_lists_units_in_stock_expiring_and_grouped() {
     assert_eq!(stock["stock"][0]["unit_id"], "PLT-1");
     assert_eq!(stock["stock"][0]["expires_on"], "2026-11-27");
 
+    let drive = ledger.json(&["drive", "show", "rj-p"]);
+    assert_eq!(drive["items"]["by_product"]["platelets-apheresis"], 1);
     let soon = ledger.json(&["stock", "--expiring-within", "3"]);
     assert_eq!(soon["units"], 1);
     assert_eq!(soon["stock"][0]["unit_id"], "PLT-1");
+    assert_eq!(soon["expiring_by"], "2026-11-28");
+    let none = ledger.ok(&["stock", "--expiring-within", "0"]);
+    assert_eq!(none.trim(), "No unit in stock expires by 2026-11-25.");
 
     let by_group = ledger.json(&["stock", "--by", "group"]);
     let rows = by_group["rows"].as_array().expect("rows");
@@ -912,4 +917,55 @@ fn records_need_a_held_open_drive_and_known_names() {
         ],
         2,
     );
+}
+
+#[test]
+fn item_tables_are_append_only_in_sqlite_itself() {
+    let ledger = four_units();
+    add_donor(&ledger);
+    let conn = rusqlite::Connection::open(ledger.path()).expect("open");
+    for sql in [
+        "UPDATE units SET volume_ml = 1",
+        "DELETE FROM units",
+        "UPDATE registrations SET outcome = 'deferred'",
+        "DELETE FROM transfer_units",
+        "DELETE FROM discard_units",
+        "UPDATE donors SET name = 'x'",
+    ] {
+        let error = conn.execute(sql, []).expect_err(sql).to_string();
+        assert!(error.contains("append-only"), "{sql}: {error}");
+    }
+    // Unique for all time, whatever the code does.
+    let error = conn
+        .execute(
+            "INSERT INTO units (uuid, entry, unit_id, drive, registration, blood_group, volume_ml, product, collected_on, expires_on)
+             SELECT 'x', entry, unit_id, drive, registration, blood_group, volume_ml, product, collected_on, expires_on FROM units LIMIT 1",
+            [],
+        )
+        .expect_err("duplicate unit id")
+        .to_string();
+    assert!(error.contains("UNIQUE"), "{error}");
+}
+
+#[test]
+fn a_ledger_of_schema_1_is_upgraded_in_place() {
+    let ledger = Ledger::new();
+    {
+        let conn = rusqlite::Connection::open(ledger.path()).expect("create");
+        conn.execute_batch(include_str!("../../migrations/0001_ledger.sql"))
+            .expect("schema 1");
+        conn.execute_batch(
+            "INSERT INTO ledger_meta (key, value) VALUES ('site_id', 'old-site'), ('created_at', '2025-01-01T00:00:00Z');
+             PRAGMA user_version = 1;",
+        )
+        .expect("meta");
+    }
+    ledger.ok(&["drive", "plan", DRIVE, "--date", "2026-11-20"]);
+    collect(&ledger, "U-1", DRIVE, "O+", "350", &[]);
+    assert_eq!(ledger.json(&["drive", "show", DRIVE])["units"], 1);
+    let conn = rusqlite::Connection::open(ledger.path()).expect("open");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, 2);
 }
