@@ -969,3 +969,37 @@ fn a_ledger_of_schema_1_is_upgraded_in_place() {
         .expect("version");
     assert_eq!(version, 2);
 }
+
+#[test]
+fn a_drive_with_items_keeps_its_date() {
+    let ledger = ledger();
+    collect(&ledger, "U-1", DRIVE, "O+", "350", &[]);
+    let stderr = ledger.refused(
+        &[
+            "drive",
+            "log",
+            DRIVE,
+            "--date",
+            "2026-11-19",
+            "--registered",
+            "1",
+            "--collected",
+            "1",
+        ],
+        1,
+    );
+    assert!(stderr.contains("cannot change"), "{stderr}");
+    // Logging the tally without moving the date is fine.
+    ledger.ok(&[
+        "drive",
+        "log",
+        DRIVE,
+        "--registered",
+        "1",
+        "--collected",
+        "1",
+        "--volume-ml",
+        "350",
+    ]);
+    ledger.ok(&["check"]);
+}
