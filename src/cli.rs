@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::ledger::{Count, DateArg, DiscardReason, GroupCount, Label, Slug};
+use crate::ledger::{
+    BloodGroup, Count, DateArg, DiscardReason, DonorId, GroupCount, Label, Product, Sex, Slug, UnitId, Volume, WeightKg,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -117,11 +119,13 @@ pub enum Command {
     Drive(DriveCommand),
     /// Move units from a drive's stock to a facility
     #[command(
-        after_help = "Example:\n  bloodledger transfer --drive rj-sonla-2021 --count 200 --to nihbt --date 2021-07-11"
+        after_help = "Examples:\n  bloodledger transfer --drive rj-sonla-2021 --count 200 --to nihbt --date 2021-07-11\n  bloodledger transfer --to nihbt G123417654321A SL-2021-0042"
     )]
     Transfer(TransferArgs),
     /// Take units out of a drive's stock for a reason other than transfer
-    #[command(after_help = "Example:\n  bloodledger discard --drive rj-sonla-2021 --count 3 --reason reactive")]
+    #[command(
+        after_help = "Examples:\n  bloodledger discard --drive rj-sonla-2021 --count 3 --reason reactive\n  bloodledger discard G123417654321A --reason damaged"
+    )]
     Discard(DiscardArgs),
     /// Cumulative totals: units, volume, transfers, stock, by year or place
     #[command(
@@ -150,6 +154,22 @@ pub enum Command {
     /// Copy the ledger consistently, even while others write to it
     #[command(after_help = "Example:\n  bloodledger backup /media/usb/ledger-2026-11-25.db")]
     Backup(BackupArgs),
+    /// Donors: the registry of people who give (personal data is shown only by `donor show`)
+    #[command(subcommand)]
+    Donor(DonorCommand),
+    /// Record a person presenting at a drive: donated, deferred or did not bleed
+    #[command(
+        after_help = "Examples:\n  bloodledger register rj-muongla-2027 --donor D-0001 --donated\n  bloodledger register rj-muongla-2027 --donor D-0002 --deferred \"low haemoglobin\"\n  bloodledger register rj-muongla-2027 --donor D-0003 --deferred \"hepatitis B\" --permanent"
+    )]
+    Register(RegisterArgs),
+    /// Units: collect one bag, or show its whole path
+    #[command(subcommand)]
+    Unit(UnitCommand),
+    /// Itemised units in stock, by drive or blood group, or about to expire
+    #[command(
+        after_help = "Examples:\n  bloodledger stock\n  bloodledger stock --expiring-within 7\n  bloodledger stock --by group --json"
+    )]
+    Stock(StockArgs),
 }
 
 #[derive(Debug, Args)]
@@ -375,16 +395,20 @@ pub struct DriveSlugActorArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["ids", "drive"])))]
 pub struct TransferArgs {
     /// The facility that receives the units
     #[arg(long)]
     pub to: Slug,
-    /// The drive whose stock the units leave
-    #[arg(long)]
-    pub drive: Slug,
-    /// How many units
-    #[arg(long)]
-    pub count: Count,
+    /// Itemised units, by id (ISBT 128 ids may carry their check character)
+    #[arg(value_name = "ID")]
+    pub ids: Vec<UnitId>,
+    /// The drive whose stock the units leave (with --count, for tallied units)
+    #[arg(long, requires = "count")]
+    pub drive: Option<Slug>,
+    /// How many units (with --drive)
+    #[arg(long, requires = "drive")]
+    pub count: Option<Count>,
     /// The day of the transfer [default: today]
     #[arg(long)]
     pub date: Option<DateArg>,
@@ -393,13 +417,17 @@ pub struct TransferArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["ids", "drive"])))]
 pub struct DiscardArgs {
-    /// The drive whose stock the units leave
-    #[arg(long)]
-    pub drive: Slug,
-    /// How many units
-    #[arg(long)]
-    pub count: Count,
+    /// Itemised units, by id (ISBT 128 ids may carry their check character)
+    #[arg(value_name = "ID")]
+    pub ids: Vec<UnitId>,
+    /// The drive whose stock the units leave (with --count, for tallied units)
+    #[arg(long, requires = "count")]
+    pub drive: Option<Slug>,
+    /// How many units (with --drive)
+    #[arg(long, requires = "drive")]
+    pub count: Option<Count>,
     /// expired, reactive, damaged, incomplete or other
     #[arg(long)]
     pub reason: DiscardReason,
@@ -469,4 +497,167 @@ pub struct VoidArgs {
     pub reason: Label,
     #[command(flatten)]
     pub actor: ActorArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DonorCommand {
+    /// Add a donor to the registry
+    #[command(
+        after_help = "Example:\n  bloodledger donor add D-0001 --name \"Nguyễn Văn An\" --born 1990-05-20 --sex M --group O+ --weight 60 --phone 0912345678"
+    )]
+    Add(DonorAddArgs),
+    /// One donor: personal data, donations, deferrals, next eligible date
+    #[command(after_help = "Example:\n  bloodledger donor show D-0001")]
+    Show(DonorShowArgs),
+    /// Donors with their donation counts (no personal data unless --include-pii)
+    #[command(after_help = "Example:\n  bloodledger donor list --min-donations 10")]
+    List(DonorListArgs),
+    /// Who may be invited to a drive on a date: the recall list
+    #[command(after_help = "Example:\n  bloodledger donor eligible --on 2027-07-16 --include-pii --format csv")]
+    Eligible(DonorEligibleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DonorAddArgs {
+    /// The donor's id in the registry, e.g. a card number
+    pub id: DonorId,
+    /// Full name
+    #[arg(long)]
+    pub name: Label,
+    /// Birth date, YYYY-MM-DD
+    #[arg(long)]
+    pub born: DateArg,
+    /// M or F
+    #[arg(long)]
+    pub sex: Sex,
+    /// Blood group, if known
+    #[arg(long)]
+    pub group: Option<BloodGroup>,
+    /// Weight in kilograms
+    #[arg(long)]
+    pub weight: Option<WeightKg>,
+    /// Phone number
+    #[arg(long)]
+    pub phone: Option<Label>,
+    /// National id (CCCD)
+    #[arg(long)]
+    pub national_id: Option<Label>,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DonorShowArgs {
+    /// The donor's id
+    pub id: DonorId,
+    /// Put personal data in JSON and CSV too (the table always shows it)
+    #[arg(long)]
+    pub include_pii: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DonorListArgs {
+    /// Only donors with at least this many donations
+    #[arg(long, value_name = "N")]
+    pub min_donations: Option<Count>,
+    /// Add names and phones
+    #[arg(long)]
+    pub include_pii: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DonorEligibleArgs {
+    /// The day of the drive to invite them to
+    #[arg(long)]
+    pub on: DateArg,
+    /// Add names and phones (to call them)
+    #[arg(long)]
+    pub include_pii: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("outcome").required(true).args(["donated", "deferred", "did_not_bleed"])))]
+pub struct RegisterArgs {
+    /// The drive's slug
+    pub drive: Slug,
+    /// The donor's id
+    #[arg(long)]
+    pub donor: DonorId,
+    /// They gave (record the bag itself with `unit collect`)
+    #[arg(long)]
+    pub donated: bool,
+    /// Deferred at screening, with the reason
+    #[arg(long, value_name = "REASON")]
+    pub deferred: Option<Label>,
+    /// With --deferred: for good, not only for now
+    #[arg(long, requires = "deferred")]
+    pub permanent: bool,
+    /// Passed screening but no unit was drawn
+    #[arg(long)]
+    pub did_not_bleed: bool,
+    /// A physician's reason to let a donation through that the rules refuse
+    #[arg(long = "override", value_name = "REASON")]
+    pub override_reason: Option<Label>,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitCommand {
+    /// Record one collected bag
+    #[command(
+        after_help = "Examples:\n  bloodledger unit collect G123417654321A --drive rj-muongla-2027 --group O+ --volume 350 --donor D-0001\n  bloodledger unit collect SL-0042 --drive rj-muongla-2027 --group \"A pos\" --volume 450"
+    )]
+    Collect(UnitCollectArgs),
+    /// A unit's whole path: drive, donor id, expiry, where it went
+    #[command(after_help = "Example:\n  bloodledger unit show G123417654321A")]
+    Show(UnitShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UnitCollectArgs {
+    /// The bag's id: an ISBT 128 id (with or without check character) or a local id
+    pub id: UnitId,
+    /// The drive it was collected at
+    #[arg(long)]
+    pub drive: Slug,
+    /// Blood group (unknown if not yet typed)
+    #[arg(long)]
+    pub group: BloodGroup,
+    /// Millilitres
+    #[arg(long)]
+    pub volume: Volume,
+    /// The donor's id; without it the unit is an anonymous donation
+    #[arg(long)]
+    pub donor: Option<DonorId>,
+    /// whole-blood, red-cells, platelets-apheresis or plasma-apheresis
+    #[arg(long, default_value = "whole-blood")]
+    pub product: Product,
+    /// A physician's reason to let a collection through that the rules refuse
+    #[arg(long = "override", value_name = "REASON")]
+    pub override_reason: Option<Label>,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UnitShowArgs {
+    /// The unit's id
+    pub id: UnitId,
+}
+
+#[derive(Debug, Args)]
+pub struct StockArgs {
+    /// Only units that expire within this many days from today (expired ones too)
+    #[arg(long, value_name = "DAYS")]
+    pub expiring_within: Option<Count>,
+    /// One row per drive or per blood group
+    #[arg(long, value_enum)]
+    pub by: Option<StockBy>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StockBy {
+    Drive,
+    Group,
 }

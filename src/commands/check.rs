@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use super::Context;
 use crate::error::UserError;
-use crate::ledger::check::drive_problems;
+use crate::ledger::check::{drive_problems, tally_differences};
 use crate::output;
 use crate::store::Access;
 
@@ -14,7 +14,11 @@ pub fn run(ctx: &mut Context) -> Result<()> {
     let problems: Vec<_> = txn
         .drives(None)?
         .iter()
-        .flat_map(|drive| drive_problems(drive, ctx.rules))
+        .flat_map(|drive| {
+            let mut problems = drive_problems(drive, ctx.rules);
+            problems.extend(tally_differences(drive));
+            problems
+        })
         .collect();
     output::problems(&mut ctx.out, &problems)?;
     if problems.is_empty() {

@@ -155,6 +155,19 @@ pub fn log(ctx: &mut Context, args: DriveLogArgs) -> Result<()> {
             ctx.today
         );
     }
+    // Units carry their collection date and expiry: the drive's date is fixed
+    // once it has itemised records.
+    if let Some(drive) = &previous
+        && (drive.has_itemised_units() || drive.has_itemised_registrations())
+        && date != drive.date
+    {
+        refuse!(
+            hint = format!("leave out --date; see `bloodledger drive show {}`", drive.slug),
+            "drive `{}` has itemised records dated {}; its date cannot change to {date}",
+            drive.slug,
+            drive.date
+        );
+    }
     let campaign_id = resolve_campaign(&txn, &mut attrs)?;
     // The facility is checked even for `--transferred 0`: a typo is a typo.
     let transfer = match (&args.transferred, &args.to) {

@@ -11,6 +11,9 @@ mod import;
 mod movement;
 mod totals;
 mod void;
+// Itemised records (issue 3).
+mod donor;
+mod unit;
 
 use std::path::PathBuf;
 
@@ -18,6 +21,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 
 use crate::cli::{ActorArgs, CampaignCommand, Command, DriveCommand, FacilityCommand};
+use crate::cli::{DonorCommand, UnitCommand};
 use crate::error::UserError;
 use crate::ledger::rules::{Rules, VIETNAM};
 use crate::ledger::text::nearest;
@@ -76,6 +80,14 @@ pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
         Command::Import(args) => import::run(ctx, args),
         Command::Export(args) => export::run(ctx, args),
         Command::Backup(args) => backup::run(ctx, args),
+        Command::Donor(DonorCommand::Add(args)) => donor::add(ctx, args),
+        Command::Donor(DonorCommand::Show(args)) => donor::show(ctx, args),
+        Command::Donor(DonorCommand::List(args)) => donor::list(ctx, args),
+        Command::Donor(DonorCommand::Eligible(args)) => donor::eligible(ctx, args),
+        Command::Register(args) => donor::register(ctx, args),
+        Command::Unit(UnitCommand::Collect(args)) => unit::collect(ctx, args),
+        Command::Unit(UnitCommand::Show(args)) => unit::show(ctx, args),
+        Command::Stock(args) => unit::stock(ctx, args),
     }
 }
 

@@ -49,7 +49,10 @@ pub fn run(ctx: &mut Context, args: VoidArgs) -> Result<()> {
             target.number
         );
     }
-    let users = txn.users_of_catalog_entry(target.number)?;
+    let mut users = txn.users_of_catalog_entry(target.number)?;
+    users.extend(txn.users_of_item_entry(target.number)?);
+    users.sort_unstable();
+    users.dedup();
     if !users.is_empty() {
         refuse!(
             hint = format!("void those entries first: {}", listed(&users)),

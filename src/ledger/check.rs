@@ -52,6 +52,13 @@ pub fn drive_problems(drive: &Drive, rules: &Rules) -> Vec<Problem> {
             }
         }
     }
+    let items = &drive.items;
+    if items.units > items.donated {
+        report(format!(
+            "{} itemised units but only {} donations registered",
+            items.units, items.donated
+        ));
+    }
     if drive.stock() < 0 {
         report(format!(
             "{} transferred + {} discarded is more than the {} units collected (stock {})",
@@ -70,4 +77,43 @@ pub fn drive_problems(drive: &Drive, rules: &Rules) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// Where a drive has both a tally and itemised records of a kind, every
+/// figure on which they disagree. The tally acts like a balance assertion:
+/// `check` reports these, but they do not stop a write (a coordinator enters
+/// units one by one towards the tally).
+pub fn tally_differences(drive: &Drive) -> Vec<Problem> {
+    let Some(tally) = &drive.tally else { return Vec::new() };
+    let items = &drive.items;
+    let mut differences = Vec::new();
+    let mut compare = |what: &str, itemised: u64, tallied: u64| {
+        if itemised != tallied {
+            differences.push(Problem {
+                drive: drive.slug.clone(),
+                message: format!("itemised records give {itemised} {what}, the tally {tallied}"),
+            });
+        }
+    };
+    if drive.has_itemised_registrations() {
+        compare("registered", items.registered, tally.registered);
+        compare("deferred", items.deferred, tally.deferred);
+    }
+    if drive.has_itemised_units() {
+        compare("units", items.units, tally.collected);
+        if let Some(volume) = tally.volume_ml {
+            compare("ml", items.volume_ml, volume);
+        }
+        if !tally.by_group.is_empty() {
+            let groups: std::collections::BTreeSet<_> = tally.by_group.keys().chain(items.by_group.keys()).collect();
+            for group in groups {
+                compare(
+                    &format!("units of {group}"),
+                    items.by_group.get(group).copied().unwrap_or(0),
+                    tally.by_group.get(group).copied().unwrap_or(0),
+                );
+            }
+        }
+    }
+    differences
 }

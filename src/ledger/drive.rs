@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::blood_group::{BloodGroup, GroupCount};
+use super::items::Product;
 use super::rules::Rules;
 use super::values::Count;
 
@@ -184,6 +185,21 @@ pub struct DiscardLine {
     pub entry: i64,
 }
 
+/// A drive's figures from its itemised records (live registrations and units).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Items {
+    /// Registrations, anonymous donations included.
+    pub registered: u64,
+    pub deferred: u64,
+    /// Registrations whose outcome is `donated`.
+    pub donated: u64,
+    pub units: u64,
+    pub volume_ml: u64,
+    pub by_group: BTreeMap<BloodGroup, u64>,
+    /// Units are bags of any product: this says how many were apheresis.
+    pub by_product: BTreeMap<Product, u64>,
+}
+
 /// A live drive with everything the reports need.
 #[derive(Debug, Clone)]
 pub struct Drive {
@@ -196,23 +212,54 @@ pub struct Drive {
     pub tally_entry: Option<i64>,
     pub transfers: Vec<TransferLine>,
     pub discards: Vec<DiscardLine>,
+    pub items: Items,
 }
 
+// For each figure, the itemised records win when the drive has any of that
+// kind (registrations; units); otherwise the tally stands (DESIGN §2).
 impl Drive {
+    pub fn has_itemised_registrations(&self) -> bool {
+        self.items.registered > 0
+    }
+
+    pub fn has_itemised_units(&self) -> bool {
+        self.items.units > 0
+    }
+
     pub fn registered(&self) -> u64 {
+        if self.has_itemised_registrations() {
+            return self.items.registered;
+        }
         self.tally.as_ref().map_or(0, |t| t.registered)
     }
 
     pub fn deferred(&self) -> u64 {
+        if self.has_itemised_registrations() {
+            return self.items.deferred;
+        }
         self.tally.as_ref().map_or(0, |t| t.deferred)
     }
 
     pub fn units(&self) -> u64 {
+        if self.has_itemised_units() {
+            return self.items.units;
+        }
         self.tally.as_ref().map_or(0, |t| t.collected)
     }
 
     pub fn volume_ml(&self) -> u64 {
+        if self.has_itemised_units() {
+            return self.items.volume_ml;
+        }
         self.tally.as_ref().and_then(|t| t.volume_ml).unwrap_or(0)
+    }
+
+    /// The volume as known: from the units, else the tally if it gave one.
+    pub fn known_volume_ml(&self) -> Option<u64> {
+        if self.has_itemised_units() {
+            return Some(self.items.volume_ml);
+        }
+        self.tally.as_ref().and_then(|t| t.volume_ml)
     }
 
     pub fn transferred(&self) -> u64 {
@@ -233,13 +280,17 @@ impl Drive {
     }
 
     pub fn units_by_group(&self) -> BTreeMap<BloodGroup, u64> {
+        if self.has_itemised_units() {
+            return self.items.by_group.clone();
+        }
         self.tally.as_ref().map(Tally::units_by_group).unwrap_or_default()
     }
 
-    /// A drive counts once its results are logged: a planned drive, or one
-    /// closed without results (or whose log was voided), counts in no totals.
+    /// A drive counts once it has results, logged or itemised: a planned
+    /// drive, or one closed without results (or whose log was voided),
+    /// counts in no totals.
     pub fn counts_in_totals(&self) -> bool {
-        self.tally.is_some()
+        self.tally.is_some() || self.items.registered > 0 || self.items.units > 0
     }
 }
 

@@ -311,6 +311,7 @@ mod tests {
                         tally_entry: None,
                         transfers: Vec::new(),
                         discards: Vec::new(),
+                        items: Default::default(),
                     };
                     if !held {
                         return drive;

@@ -8,7 +8,8 @@ use super::number::grouped;
 use super::table::Table;
 use super::{Out, SCHEMA_VERSION, dash, opt};
 use crate::cli::Format;
-use crate::ledger::{BloodGroup, DiscardLine, Drive, DriveStatus, TransferLine};
+use crate::ledger::drive::Items;
+use crate::ledger::{BloodGroup, DiscardLine, Drive, DriveStatus, Tally, TransferLine};
 
 /// The JSON shape of a drive (`drive show`, and each of `drive list`).
 #[derive(Serialize)]
@@ -33,6 +34,10 @@ pub(super) struct DriveJson<'a> {
     by_group: BTreeMap<BloodGroup, u64>,
     transfers: &'a [TransferLine],
     discards: &'a [DiscardLine],
+    /// Both levels of detail, where the drive has them (DESIGN §2): the
+    /// figures above take the items where there are any of a kind.
+    tally: Option<&'a Tally>,
+    items: Option<&'a Items>,
 }
 
 impl<'a> DriveJson<'a> {
@@ -58,6 +63,8 @@ impl<'a> DriveJson<'a> {
             by_group: d.units_by_group(),
             transfers: &d.transfers,
             discards: &d.discards,
+            tally: d.tally.as_ref(),
+            items: (d.items != Items::default()).then_some(&d.items),
         }
     }
 }
@@ -195,24 +202,60 @@ pub fn drive_show(out: &mut Out, d: &Drive) -> Result<()> {
                     d.slug
                 ));
             }
-            let mut figures = Table::new(&["figure", "count"]).numeric([1]);
-            let volume = d
+            let ml = |v: Option<u64>| dash(&v.map(|ml| format!("{} ml", grouped(ml))));
+            let volume = ml(d.known_volume_ml());
+            // With a tally and items side by side, a third column shows the
+            // tally's figure wherever the items took its place.
+            let beside = d
                 .tally
                 .as_ref()
-                .and_then(|t| t.volume_ml)
-                .map(|ml| format!("{} ml", grouped(ml)));
-            for (label, value) in [
-                ("registered", grouped(d.registered())),
-                ("deferred", grouped(d.deferred())),
-                ("units", grouped(d.units())),
-                ("volume", dash(&volume)),
-                ("transferred", grouped(d.transferred())),
-                ("discarded", grouped(d.discarded())),
-                ("in stock", grouped(d.in_stock())),
+                .filter(|_| d.has_itemised_registrations() || d.has_itemised_units());
+            let tallied = |itemised: bool, figure: String| if itemised { figure } else { String::new() };
+            let mut figures = match beside {
+                Some(_) => Table::new(&["figure", "count", "tally"]).numeric([1, 2]),
+                None => Table::new(&["figure", "count"]).numeric([1]),
+            };
+            for (label, value, tally) in [
+                (
+                    "registered",
+                    grouped(d.registered()),
+                    beside.map(|t| tallied(d.has_itemised_registrations(), grouped(t.registered))),
+                ),
+                (
+                    "deferred",
+                    grouped(d.deferred()),
+                    beside.map(|t| tallied(d.has_itemised_registrations(), grouped(t.deferred))),
+                ),
+                (
+                    "units",
+                    grouped(d.units()),
+                    beside.map(|t| tallied(d.has_itemised_units(), grouped(t.collected))),
+                ),
+                (
+                    "volume",
+                    volume,
+                    beside.map(|t| tallied(d.has_itemised_units(), ml(t.volume_ml))),
+                ),
+                ("transferred", grouped(d.transferred()), beside.map(|_| String::new())),
+                ("discarded", grouped(d.discarded()), beside.map(|_| String::new())),
+                ("in stock", grouped(d.in_stock()), beside.map(|_| String::new())),
             ] {
-                figures.row(vec![label.into(), value]);
+                let mut row = vec![label.into(), value];
+                row.extend(tally);
+                figures.row(row);
             }
             out.line(&figures.render())?;
+            if beside.is_some() {
+                out.line("Counts come from the itemised records; the tally column is the paper form's. `bloodledger check` reports where they differ.")?;
+            }
+            // Never fold apheresis into whole-blood units without saying so.
+            if d.has_itemised_units() && d.items.by_product.keys().any(|p| p.is_apheresis()) {
+                let mut table = Table::new(&["product", "units"]).numeric([1]);
+                for (product, units) in &d.items.by_product {
+                    table.row(vec![product.to_string(), grouped(*units)]);
+                }
+                out.line(&table.render())?;
+            }
             let groups = d.units_by_group();
             if groups.keys().any(|g| *g != BloodGroup::Unknown) {
                 let mut table = Table::new(&["group", "units"]).numeric([1]);

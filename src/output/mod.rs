@@ -9,6 +9,8 @@ mod journal;
 pub mod number;
 mod table;
 mod totals;
+// Itemised records (issue 3).
+pub mod items;
 
 use std::io::{self, Write};
 

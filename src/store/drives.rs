@@ -119,7 +119,7 @@ impl Txn<'_> {
         Ok(())
     }
 
-    pub fn insert_transfer(&self, drive: i64, entry: i64, facility: i64, date: NaiveDate, units: u64) -> Result<()> {
+    pub fn insert_transfer(&self, drive: i64, entry: i64, facility: i64, date: NaiveDate, units: u64) -> Result<i64> {
         self.tx.execute(
             "INSERT INTO transfers (uuid, drive, entry, facility, date, units) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
@@ -131,10 +131,10 @@ impl Txn<'_> {
                 units
             ],
         )?;
-        Ok(())
+        Ok(self.tx.last_insert_rowid())
     }
 
-    pub fn insert_discard(&self, drive: i64, entry: i64, date: NaiveDate, units: u64, reason: &str) -> Result<()> {
+    pub fn insert_discard(&self, drive: i64, entry: i64, date: NaiveDate, units: u64, reason: &str) -> Result<i64> {
         self.tx.execute(
             "INSERT INTO discards (uuid, drive, entry, date, units, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
@@ -146,7 +146,7 @@ impl Txn<'_> {
                 reason
             ],
         )?;
-        Ok(())
+        Ok(self.tx.last_insert_rowid())
     }
 
     pub fn drive(&self, id: i64) -> Result<Drive> {
@@ -200,15 +200,17 @@ impl Txn<'_> {
                 tally_entry: None,
                 transfers: Vec::new(),
                 discards: Vec::new(),
+                items: Default::default(),
             });
         }
         drop(rows);
         self.attach_tallies(only, &index, &mut drives)?;
         self.attach_movements(only, &index, &mut drives)?;
+        self.attach_items(only, &index, &mut drives)?;
         for (drive, closed) in drives.iter_mut().zip(closed) {
             drive.status = if closed {
                 DriveStatus::Closed
-            } else if drive.tally.is_some() {
+            } else if drive.tally.is_some() || drive.items != Default::default() {
                 DriveStatus::Held
             } else {
                 DriveStatus::Planned

@@ -9,7 +9,10 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::UserError;
 
-const MIGRATIONS: &[(&str, &str)] = &[("0001_ledger", include_str!("../../migrations/0001_ledger.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_ledger", include_str!("../../migrations/0001_ledger.sql")),
+    ("0002_items", include_str!("../../migrations/0002_items.sql")),
+];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
 

@@ -15,6 +15,7 @@
 mod backup;
 mod catalog;
 mod drives;
+mod items;
 mod journal;
 mod migrations;
 
@@ -29,6 +30,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub use catalog::{Campaign, Facility};
 pub use drives::DriveRef;
+pub use items::{DonorEvent, DonorRecord, NewDonor, NewRegistration, NewUnit};
 pub use journal::{EntryRef, HistoryEntry, NewEntry, StoredEntry};
 
 use crate::error::UserError;

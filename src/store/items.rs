@@ -1,0 +1,482 @@
+//! Itemised records: donors, registrations, units and the units each
+//! transfer or discard moved.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Txn, live};
+use crate::ledger::items::{Movement, UnitRecord};
+use crate::ledger::{BloodGroup, Drive, Outcome, Product};
+
+/// A donor as the registry has them. Personal data: only `donor show` prints
+/// `name`, `born`, `phone` and `national_id`.
+#[derive(Debug, Clone)]
+pub struct DonorRecord {
+    pub id: i64,
+    pub uuid: String,
+    pub entry: i64,
+    pub donor_id: String,
+    pub name: String,
+    pub born: NaiveDate,
+    pub sex: String,
+    pub blood_group: Option<BloodGroup>,
+    pub weight_kg: Option<u64>,
+    pub phone: Option<String>,
+    pub national_id: Option<String>,
+}
+
+pub struct NewDonor<'a> {
+    pub uuid: &'a str,
+    pub donor_id: &'a str,
+    pub donor_key: &'a str,
+    pub name: &'a str,
+    pub born: NaiveDate,
+    pub sex: &'a str,
+    pub blood_group: Option<BloodGroup>,
+    pub weight_kg: Option<u64>,
+    pub phone: Option<&'a str>,
+    pub national_id: Option<&'a str>,
+}
+
+/// One live registration of a donor, with its unit if one was collected.
+#[derive(Debug, Clone)]
+pub struct DonorEvent {
+    pub donor: i64,
+    pub drive: String,
+    pub date: NaiveDate,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    pub unit_id: Option<String>,
+    pub product: Option<Product>,
+    pub volume_ml: Option<u64>,
+    pub entry: i64,
+}
+
+/// A registration of one donor at one drive.
+#[derive(Debug, Clone)]
+pub struct RegistrationRef {
+    pub id: i64,
+    pub uuid: String,
+    pub outcome: Outcome,
+    pub entry: i64,
+    /// The live unit collected on it, if any.
+    pub unit_id: Option<String>,
+}
+
+pub struct NewRegistration<'a> {
+    pub uuid: &'a str,
+    pub drive: i64,
+    pub donor: Option<i64>,
+    pub outcome: Outcome,
+    pub reason: Option<&'a str>,
+    pub override_reason: Option<&'a str>,
+}
+
+pub struct NewUnit<'a> {
+    pub uuid: &'a str,
+    pub unit_id: &'a str,
+    pub drive: i64,
+    pub registration: i64,
+    pub donor: Option<i64>,
+    pub blood_group: BloodGroup,
+    pub volume_ml: u64,
+    pub product: Product,
+    pub collected_on: NaiveDate,
+    pub expires_on: NaiveDate,
+    pub override_reason: Option<&'a str>,
+}
+
+fn date(text: String) -> rusqlite::Result<NaiveDate> {
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn parsed<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<T> {
+    text.parse()
+        .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+}
+
+fn donor_record(r: &Row) -> rusqlite::Result<DonorRecord> {
+    Ok(DonorRecord {
+        id: r.get(0)?,
+        uuid: r.get(1)?,
+        entry: r.get(2)?,
+        donor_id: r.get(3)?,
+        name: r.get(4)?,
+        born: date(r.get(5)?)?,
+        sex: r.get(6)?,
+        blood_group: r.get::<_, Option<String>>(7)?.map(parsed).transpose()?,
+        weight_kg: r.get(8)?,
+        phone: r.get(9)?,
+        national_id: r.get(10)?,
+    })
+}
+
+/// The current date of drive `d` (its latest live version).
+fn drive_date_sql(alias: &str) -> String {
+    format!(
+        "(SELECT v.date FROM drive_versions v WHERE v.drive = {alias}.id AND {} ORDER BY v.entry DESC LIMIT 1)",
+        live("v")
+    )
+}
+
+const UNIT_COLUMNS: &str = "u.id, u.uuid, u.entry, u.unit_id, u.drive, d.uuid, d.slug, o.donor_id, u.blood_group,
+     u.volume_ml, u.product, u.collected_on, u.expires_on, u.override";
+
+fn unit_record(r: &Row, live: bool) -> rusqlite::Result<UnitRecord> {
+    Ok(UnitRecord {
+        id: r.get(0)?,
+        uuid: r.get(1)?,
+        entry: r.get(2)?,
+        live,
+        unit_id: r.get(3)?,
+        drive_id: r.get(4)?,
+        drive_uuid: r.get(5)?,
+        drive: r.get(6)?,
+        donor: r.get(7)?,
+        blood_group: parsed(r.get(8)?)?,
+        volume_ml: r.get(9)?,
+        product: parsed(r.get(10)?)?,
+        collected_on: date(r.get(11)?)?,
+        expires_on: date(r.get(12)?)?,
+        override_reason: r.get(13)?,
+        movement: None,
+    })
+}
+
+impl Txn<'_> {
+    /// The live donor whose id folds to `key`.
+    pub fn find_donor(&self, key: &str) -> Result<Option<DonorRecord>> {
+        let sql = format!(
+            "SELECT id, uuid, entry, donor_id, name, born, sex, blood_group, weight_kg, phone, national_id
+             FROM donors o WHERE o.donor_key = ?1 AND {} ORDER BY o.id DESC LIMIT 1",
+            live("o")
+        );
+        Ok(self.tx.query_row(&sql, params![key], donor_record).optional()?)
+    }
+
+    /// Every live donor, by id.
+    pub fn donors(&self) -> Result<Vec<DonorRecord>> {
+        let sql = format!(
+            "SELECT id, uuid, entry, donor_id, name, born, sex, blood_group, weight_kg, phone, national_id
+             FROM donors o WHERE {} ORDER BY o.donor_key",
+            live("o")
+        );
+        let mut stmt = self.tx.prepare(&sql)?;
+        let rows = stmt.query_map([], donor_record)?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn donor_ids(&self) -> Result<Vec<String>> {
+        Ok(self.donors()?.into_iter().map(|d| d.donor_id).collect())
+    }
+
+    pub fn insert_donor(&self, entry: i64, donor: &NewDonor) -> Result<i64> {
+        self.tx.execute(
+            "INSERT INTO donors (uuid, entry, donor_id, donor_key, name, born, sex, blood_group, weight_kg, phone, national_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                donor.uuid,
+                entry,
+                donor.donor_id,
+                donor.donor_key,
+                donor.name,
+                donor.born.to_string(),
+                donor.sex,
+                donor.blood_group.map(|g| g.as_str()),
+                donor.weight_kg,
+                donor.phone,
+                donor.national_id,
+            ],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Live registrations of one donor (or of every donor), oldest first.
+    pub fn donor_events(&self, donor: Option<i64>) -> Result<Vec<DonorEvent>> {
+        let sql = format!(
+            "SELECT r.donor, d.slug, {drive_date}, r.outcome, r.reason, u.unit_id, u.product, u.volume_ml, r.entry
+             FROM registrations r
+             JOIN drives d ON d.id = r.drive
+             LEFT JOIN units u ON u.registration = r.id AND {live_u}
+             WHERE {live_r} AND {filter}
+             ORDER BY 3, r.entry",
+            drive_date = drive_date_sql("d"),
+            live_u = live("u"),
+            live_r = live("r"),
+            // Two statements rather than `?1 IS NULL OR …`, so one donor uses the index.
+            filter = if donor.is_some() {
+                "r.donor = ?1"
+            } else {
+                "r.donor IS NOT NULL AND ?1 IS NULL"
+            },
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params![donor], |r| {
+                Ok(DonorEvent {
+                    donor: r.get(0)?,
+                    drive: r.get(1)?,
+                    date: date(r.get(2)?)?,
+                    outcome: parsed(r.get(3)?)?,
+                    reason: r.get(4)?,
+                    unit_id: r.get(5)?,
+                    product: r.get::<_, Option<String>>(6)?.map(parsed).transpose()?,
+                    volume_ml: r.get(7)?,
+                    entry: r.get(8)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The donor's live registration at the drive, if any.
+    pub fn registration_of(&self, drive: i64, donor: i64) -> Result<Option<RegistrationRef>> {
+        let sql = format!(
+            "SELECT r.id, r.outcome, r.entry,
+                    (SELECT u.unit_id FROM units u WHERE u.registration = r.id AND {live_u}), r.uuid
+             FROM registrations r WHERE r.donor = ?2 AND r.drive = ?1 AND {live_r}",
+            live_u = live("u"),
+            live_r = live("r")
+        );
+        Ok(self
+            .tx
+            .query_row(&sql, params![drive, donor], |r| {
+                Ok(RegistrationRef {
+                    id: r.get(0)?,
+                    outcome: parsed(r.get(1)?)?,
+                    entry: r.get(2)?,
+                    unit_id: r.get(3)?,
+                    uuid: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn insert_registration(&self, entry: i64, reg: &NewRegistration) -> Result<i64> {
+        self.tx.execute(
+            "INSERT INTO registrations (uuid, entry, drive, donor, outcome, reason, override)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                reg.uuid,
+                entry,
+                reg.drive,
+                reg.donor,
+                reg.outcome.as_str(),
+                reg.reason,
+                reg.override_reason
+            ],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    pub fn insert_unit(&self, entry: i64, unit: &NewUnit) -> Result<i64> {
+        self.tx.execute(
+            "INSERT INTO units (uuid, entry, unit_id, drive, registration, donor, blood_group, volume_ml, product,
+                                collected_on, expires_on, override)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                unit.uuid,
+                entry,
+                unit.unit_id,
+                unit.drive,
+                unit.registration,
+                unit.donor,
+                unit.blood_group.as_str(),
+                unit.volume_ml,
+                unit.product.as_str(),
+                unit.collected_on.to_string(),
+                unit.expires_on.to_string(),
+                unit.override_reason,
+            ],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// The unit with this stored id, voided or not, with where it went.
+    pub fn unit(&self, unit_id: &str) -> Result<Option<UnitRecord>> {
+        let sql = format!(
+            "SELECT {UNIT_COLUMNS}, {live_u} FROM units u JOIN drives d ON d.id = u.drive
+             LEFT JOIN donors o ON o.id = u.donor WHERE u.unit_id = ?1",
+            live_u = live("u")
+        );
+        let found = self
+            .tx
+            .query_row(&sql, params![unit_id], |r| unit_record(r, r.get(14)?))
+            .optional()?;
+        let Some(mut unit) = found else { return Ok(None) };
+        unit.movement = self.movement_of(unit.id)?;
+        Ok(Some(unit))
+    }
+
+    /// The live transfer or discard that took the unit out of stock.
+    fn movement_of(&self, unit: i64) -> Result<Option<Movement>> {
+        let sql = format!(
+            "SELECT f.slug, f.name, t.date, t.entry FROM transfer_units tu
+             JOIN transfers t ON t.id = tu.transfer JOIN facilities f ON f.id = t.facility
+             WHERE tu.unit = ?1 AND {}",
+            live("t")
+        );
+        let transferred = self
+            .tx
+            .query_row(&sql, params![unit], |r| {
+                Ok(Movement::Transferred {
+                    facility: r.get(0)?,
+                    facility_name: r.get(1)?,
+                    date: date(r.get(2)?)?,
+                    entry: r.get(3)?,
+                })
+            })
+            .optional()?;
+        if transferred.is_some() {
+            return Ok(transferred);
+        }
+        let sql = format!(
+            "SELECT x.reason, x.date, x.entry FROM discard_units du JOIN discards x ON x.id = du.discard
+             WHERE du.unit = ?1 AND {}",
+            live("x")
+        );
+        Ok(self
+            .tx
+            .query_row(&sql, params![unit], |r| {
+                Ok(Movement::Discarded {
+                    reason: r.get(0)?,
+                    date: date(r.get(1)?)?,
+                    entry: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Live units that have not left stock, soonest expiry first.
+    pub fn stock_units(&self) -> Result<Vec<UnitRecord>> {
+        let sql = format!(
+            "SELECT {UNIT_COLUMNS} FROM units u JOIN drives d ON d.id = u.drive
+             LEFT JOIN donors o ON o.id = u.donor
+             WHERE {live_u}
+               AND NOT EXISTS (SELECT 1 FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer
+                               WHERE tu.unit = u.id AND {live_t})
+               AND NOT EXISTS (SELECT 1 FROM discard_units du JOIN discards x ON x.id = du.discard
+                               WHERE du.unit = u.id AND {live_x})
+             ORDER BY u.expires_on, u.unit_id",
+            live_u = live("u"),
+            live_t = live("t"),
+            live_x = live("x")
+        );
+        let mut stmt = self.tx.prepare(&sql)?;
+        let rows = stmt
+            .query_map([], |r| unit_record(r, true))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn insert_transfer_units(&self, transfer: i64, units: &[i64]) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("INSERT INTO transfer_units (transfer, unit) VALUES (?1, ?2)")?;
+        for unit in units {
+            stmt.execute(params![transfer, unit])?;
+        }
+        Ok(())
+    }
+
+    pub fn insert_discard_units(&self, discard: i64, units: &[i64]) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("INSERT INTO discard_units (discard, unit) VALUES (?1, ?2)")?;
+        for unit in units {
+            stmt.execute(params![discard, unit])?;
+        }
+        Ok(())
+    }
+
+    /// Live entries that rest on a record written by `entry`: movements of
+    /// its units, units on its registration, records of its donor. Voiding
+    /// `entry` first would orphan them.
+    pub fn users_of_item_entry(&self, entry: i64) -> Result<Vec<i64>> {
+        let sql = format!(
+            "SELECT t.entry FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer JOIN units u ON u.id = tu.unit
+               WHERE u.entry = ?1 AND {live_t}
+             UNION
+             SELECT x.entry FROM discard_units du JOIN discards x ON x.id = du.discard JOIN units u ON u.id = du.unit
+               WHERE u.entry = ?1 AND {live_x}
+             UNION
+             SELECT u.entry FROM units u JOIN registrations r ON r.id = u.registration
+               WHERE r.entry = ?1 AND u.entry <> ?1 AND {live_u}
+             UNION
+             SELECT r.entry FROM registrations r JOIN donors o ON o.id = r.donor
+               WHERE o.entry = ?1 AND {live_r}
+             ORDER BY 1",
+            live_t = live("t"),
+            live_x = live("x"),
+            live_u = live("u"),
+            live_r = live("r"),
+        );
+        let mut stmt = self.tx.prepare(&sql)?;
+        let rows = stmt
+            .query_map(params![entry], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Fills each drive's itemised figures. With `only`, the queries use the
+    /// drive index and never scan other drives' units.
+    pub(super) fn attach_items(
+        &self,
+        only: Option<i64>,
+        index: &HashMap<i64, usize>,
+        drives: &mut [Drive],
+    ) -> Result<()> {
+        let filter = |alias: &str| {
+            if only.is_some() {
+                format!("{alias}.drive = ?1")
+            } else {
+                "?1 IS NULL".to_string()
+            }
+        };
+        let sql = format!(
+            "SELECT r.drive, count(*),
+                    sum(r.outcome = 'deferred' OR r.outcome = 'permanently-deferred'),
+                    sum(r.outcome = 'donated')
+             FROM registrations r WHERE {} AND {} GROUP BY r.drive",
+            filter("r"),
+            live("r")
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params![only])?;
+        while let Some(r) = rows.next()? {
+            let Some(&i) = index.get(&r.get::<_, i64>(0)?) else {
+                continue;
+            };
+            let items = &mut drives[i].items;
+            items.registered = r.get(1)?;
+            items.deferred = r.get(2)?;
+            items.donated = r.get(3)?;
+        }
+        let sql = format!(
+            "SELECT u.drive, u.blood_group, u.product, count(*), sum(u.volume_ml)
+             FROM units u WHERE {} AND {} GROUP BY u.drive, u.blood_group, u.product",
+            filter("u"),
+            live("u")
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params![only])?;
+        while let Some(r) = rows.next()? {
+            let Some(&i) = index.get(&r.get::<_, i64>(0)?) else {
+                continue;
+            };
+            let group: BloodGroup = parsed(r.get(1)?)?;
+            let product: Product = parsed(r.get(2)?)?;
+            let (units, volume): (u64, u64) = (r.get(3)?, r.get(4)?);
+            let items = &mut drives[i].items;
+            items.units += units;
+            items.volume_ml += volume;
+            *items.by_group.entry(group).or_default() += units;
+            *items.by_product.entry(product).or_default() += units;
+        }
+        Ok(())
+    }
+}
