@@ -121,7 +121,9 @@ impl Txn<'_> {
                  UNION SELECT drive FROM drive_status WHERE entry = ?1
                  UNION SELECT drive FROM tallies WHERE entry = ?1
                  UNION SELECT drive FROM transfers WHERE entry = ?1
-                 UNION SELECT drive FROM discards WHERE entry = ?1)",
+                 UNION SELECT drive FROM discards WHERE entry = ?1
+                 UNION SELECT drive FROM registrations WHERE entry = ?1
+                 UNION SELECT drive FROM units WHERE entry = ?1)",
         )?;
         let uuids = stmt
             .query_map(params![number], |r| r.get(0))?
