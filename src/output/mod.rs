@@ -74,7 +74,7 @@ impl Out {
         let mut writer = csv::Writer::from_writer(&mut self.w);
         writer.write_record(headers)?;
         for row in rows {
-            writer.write_record(&row)?;
+            writer.write_record(row.iter().map(|cell| spreadsheet_safe(cell).into_owned()))?;
         }
         writer.flush()?;
         Ok(())
@@ -89,10 +89,62 @@ impl Out {
     }
 }
 
+/// A CSV cell that a spreadsheet will show, never run (OWASP "CSV
+/// injection"): text starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return gets a leading `'`, which spreadsheets take as "this is text". A
+/// number (`-12`, `+3.5`) stays as it is: it cannot be a formula, and a
+/// quote would turn it into text. Dates (`2026-07-16`) start with a digit
+/// and are never touched. Every CSV the program writes goes through here.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = matches!(cell.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+    if risky && !is_plain_number(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// `-12`, `+3`, `-0.5`: an optional sign, digits, at most one `.` between digits.
+fn is_plain_number(cell: &str) -> bool {
+    let unsigned = cell.strip_prefix(['-', '+']).unwrap_or(cell);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(fraction)
+}
+
 fn opt<T: ToString>(value: &Option<T>) -> String {
     value.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
 fn dash<T: ToString>(value: &Option<T>) -> String {
     value.as_ref().map(ToString::to_string).unwrap_or_else(|| "–".into())
+}
+
+#[cfg(test)]
+mod spreadsheet_tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_become_text_and_numbers_and_dates_stay() {
+        for (cell, safe) in [
+            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            ("+1+2", "'+1+2"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-", "'-"),
+            ("-1e3", "'-1e3"),
+            ("-12", "-12"),
+            ("+3", "+3"),
+            ("-0.5", "-0.5"),
+            ("2026-07-16", "2026-07-16"),
+            ("O-", "O-"),
+            ("Sơn La", "Sơn La"),
+            ("", ""),
+            ("'=1", "'=1"),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), safe, "{cell:?}");
+        }
+    }
 }
