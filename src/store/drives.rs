@@ -165,10 +165,11 @@ impl Txn<'_> {
              JOIN drive_versions v ON v.id = (
                  SELECT v2.id FROM drive_versions v2 WHERE v2.drive = d.id AND {live_v2} ORDER BY v2.entry DESC LIMIT 1)
              LEFT JOIN campaigns c ON c.id = v.campaign
-             WHERE ?1 IS NULL OR d.id = ?1
+             WHERE {only_d}
              ORDER BY v.date, d.slug_key",
             live_s = live("s"),
             live_v2 = live("v2"),
+            only_d = only_drive("d.id", only),
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -223,8 +224,9 @@ impl Txn<'_> {
         let sql = format!(
             "SELECT t.drive, t.entry, t.registered, t.deferred, t.collected, t.volume_ml,
                     (SELECT group_concat(g.blood_group || '=' || g.units, ' ') FROM tally_groups g WHERE g.tally = t.id)
-             FROM tallies t WHERE {} AND (?1 IS NULL OR t.drive = ?1)",
-            live("t")
+             FROM tallies t WHERE {} AND {}",
+            live("t"),
+            only_drive("t.drive", only)
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -254,8 +256,9 @@ impl Txn<'_> {
     fn attach_movements(&self, only: Option<i64>, index: &HashMap<i64, usize>, drives: &mut [Drive]) -> Result<()> {
         let sql = format!(
             "SELECT t.drive, f.slug, f.name, t.date, t.units, t.entry FROM transfers t JOIN facilities f ON f.id = t.facility
-             WHERE {} AND (?1 IS NULL OR t.drive = ?1) ORDER BY t.date, t.entry",
-            live("t")
+             WHERE {} AND {} ORDER BY t.date, t.entry",
+            live("t"),
+            only_drive("t.drive", only)
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -273,8 +276,9 @@ impl Txn<'_> {
         }
         let sql = format!(
             "SELECT d.drive, d.reason, d.date, d.units, d.entry FROM discards d
-             WHERE {} AND (?1 IS NULL OR d.drive = ?1) ORDER BY d.date, d.entry",
-            live("d")
+             WHERE {} AND {} ORDER BY d.date, d.entry",
+            live("d"),
+            only_drive("d.drive", only)
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -290,6 +294,16 @@ impl Txn<'_> {
             });
         }
         Ok(())
+    }
+}
+
+/// The condition for "one drive or all": two statements rather than
+/// `?1 IS NULL OR column = ?1`, which SQLite answers with a scan of every
+/// drive, so that looking up one drive per imported line was quadratic.
+fn only_drive(column: &str, only: Option<i64>) -> String {
+    match only {
+        Some(_) => format!("{column} = ?1"),
+        None => "?1 IS NULL".into(),
     }
 }
 
