@@ -20,6 +20,18 @@ pub fn today() -> Result<NaiveDate> {
     }
 }
 
+/// How long a writer waits for the ledger's write lock: [`BUSY_TIMEOUT`], or
+/// `BLOODLEDGER_BUSY_TIMEOUT_MS` (milliseconds; undocumented in `--help`, for
+/// tests that prove the "busy" refusal without waiting ten seconds).
+///
+/// [`BUSY_TIMEOUT`]: crate::store::BUSY_TIMEOUT
+pub fn busy_timeout() -> std::time::Duration {
+    std::env::var("BLOODLEDGER_BUSY_TIMEOUT_MS")
+        .ok()
+        .and_then(|ms| ms.trim().parse::<u64>().ok())
+        .map_or(crate::store::BUSY_TIMEOUT, std::time::Duration::from_millis)
+}
+
 pub fn ledger_path(given: Option<PathBuf>) -> Result<PathBuf> {
     given.or_else(crate::store::default_path).ok_or_else(|| {
         UserError::new("cannot find a data directory for the ledger")

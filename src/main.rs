@@ -55,8 +55,8 @@ fn report(error: anyhow::Error, db: Option<&std::path::Path>) -> ExitCode {
         (None, Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)) => (
             1,
             format!(
-                "{ledger} is busy: another bloodledger kept it locked for over {} s; nothing was changed",
-                store::BUSY_TIMEOUT.as_secs()
+                "{ledger} is busy: another bloodledger kept it locked for over {}; nothing was changed",
+                waited(config::busy_timeout())
             ),
             Some("try again in a moment".into()),
         ),
@@ -70,6 +70,21 @@ fn report(error: anyhow::Error, db: Option<&std::path::Path>) -> ExitCode {
             format!("the disk is full; nothing was written to {ledger}"),
             Some("free some space and run the command again".into()),
         ),
+        // Found while reading, past the checks made on opening (a truncated file).
+        (None, Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)) => (
+            1,
+            format!("{ledger} is damaged (SQLite reports corruption); nothing was changed"),
+            Some("restore it from a backup (`bloodledger backup` makes one)".into()),
+        ),
+        // A write that failed half-way (e.g. a file size limit) rolls the transaction back.
+        (None, Some(rusqlite::ErrorCode::SystemIoFailure)) => (
+            1,
+            format!("could not read or write {ledger} ({error:#}); nothing was changed"),
+            Some(
+                "check the disk, its free space and any file size limit (`ulimit -f`), then run the command again"
+                    .into(),
+            ),
+        ),
         (None, _) => (1, format!("{error:#}"), None),
     };
     let mut stderr = io::stderr().lock();
@@ -78,6 +93,15 @@ fn report(error: anyhow::Error, db: Option<&std::path::Path>) -> ExitCode {
         let _ = writeln!(stderr, "hint: {hint}");
     }
     ExitCode::from(code)
+}
+
+/// "10 s", or "250 ms" under a shortened test timeout.
+fn waited(timeout: std::time::Duration) -> String {
+    if timeout.as_millis().is_multiple_of(1000) {
+        format!("{} s", timeout.as_secs())
+    } else {
+        format!("{} ms", timeout.as_millis())
+    }
 }
 
 /// JSON and CSV writers wrap the io::Error in their own error types, which

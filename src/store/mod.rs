@@ -101,12 +101,34 @@ impl Store {
             created: (!existed && access == Access::Write).then(|| path.to_path_buf()),
             committed: std::cell::Cell::new(false),
         };
-        store.prepare(path).map_err(|e| describe_open_error(e, path))?;
-        Ok(store)
+        match store.prepare(path) {
+            Ok(()) => Ok(store),
+            Err(e) if existed && access == Access::Read && cannot_share_memory(&e) && wal_is_empty(path) => {
+                // A WAL ledger in a directory we may not write to, with no
+                // -shm file: SQLite cannot make the shared memory it reads
+                // through. With no WAL content there is nothing it would
+                // read from there, so the main file alone is the whole
+                // ledger: open it as immutable (no locks, no -shm).
+                store.conn = open_immutable(path)?;
+                store.prepare(path).map_err(|e| describe_open_error(e, path))?;
+                Ok(store)
+            }
+            Err(e) if existed && access == Access::Read && cannot_share_memory(&e) => Err(UserError::new(format!(
+                "cannot read the ledger {0}: its latest changes are in {0}-wal, which SQLite reads only through a {0}-shm file, and that file is missing and cannot be made here (a read-only directory); nothing was changed",
+                path.display()
+            ))
+            .hint("copy the ledger with its -wal file to a directory you may write to and read the copy with --db, or run the command where the directory is writable")
+            .into()),
+            Err(e) => Err(describe_open_error(e, path)),
+        }
     }
 
     fn prepare(&mut self, path: &Path) -> Result<()> {
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        self.conn.busy_timeout(crate::config::busy_timeout())?;
+        // rusqlite keeps 16 by default; one imported line uses more than
+        // that, and a statement parsed again on every line costs more than
+        // running it.
+        self.conn.set_prepared_statement_cache_capacity(64);
         self.conn.pragma_update(None, "foreign_keys", true)?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
@@ -196,6 +218,38 @@ fn create_private_file(path: &Path) -> Result<()> {
         .open(path)
         .with_context(|| format!("cannot create the ledger {}", path.display()))?;
     Ok(())
+}
+
+/// SQLite's "cannot create or open the -shm file" on a read-only directory.
+fn cannot_share_memory(error: &anyhow::Error) -> bool {
+    let code = error
+        .downcast_ref::<rusqlite::Error>()
+        .and_then(|e| e.sqlite_error_code());
+    matches!(code, Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen))
+}
+
+/// No `-wal` beside the ledger, or an empty one: every commit is in the main file.
+fn wal_is_empty(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(PathBuf::from(wal)).map_or(true, |m| m.len() == 0)
+}
+
+/// Opens `path` read-only as an immutable file (`file:…?immutable=1`).
+fn open_immutable(path: &Path) -> Result<Connection> {
+    use std::os::unix::ffi::OsStrExt;
+    let absolute = std::path::absolute(path)?;
+    let mut uri = String::from("file:");
+    for &b in absolute.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    Connection::open_with_flags(&uri, flags).with_context(|| format!("cannot open the ledger {}", path.display()))
 }
 
 fn describe_open_error(error: anyhow::Error, path: &Path) -> anyhow::Error {
