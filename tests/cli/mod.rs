@@ -1,6 +1,7 @@
 mod test_check;
 mod test_core;
 mod test_exchange;
+mod test_hardening;
 mod test_items;
 mod test_journal;
 mod test_output;
