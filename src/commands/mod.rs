@@ -8,6 +8,10 @@ mod history;
 mod movement;
 mod totals;
 mod void;
+// The coordinator's experience: prompts, completions and the man page.
+mod ask;
+pub(crate) mod complete;
+mod shell;
 
 use std::path::PathBuf;
 
@@ -27,6 +31,8 @@ pub struct Context {
     pub today: NaiveDate,
     pub rules: &'static Rules,
     pub out: Out,
+    /// Whether prompts (on stderr) may use colour; `main` decides.
+    pub stderr_color: bool,
 }
 
 impl Context {
@@ -36,6 +42,7 @@ impl Context {
             today,
             rules: &VIETNAM,
             out,
+            stderr_color: false,
         }
     }
 
@@ -62,6 +69,16 @@ pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
         Command::Check => check::run(ctx),
         Command::History(args) => history::run(ctx, args),
         Command::Void(args) => void::run(ctx, args),
+        Command::Completions(args) => shell::completions(ctx, args),
+        Command::Man => shell::man(ctx),
+    }
+}
+
+/// `bloodledger` with no command prints an overview of the everyday ones.
+pub fn run_or_overview(ctx: &mut Context, command: Option<Command>) -> Result<()> {
+    match command {
+        Some(command) => run(ctx, command),
+        None => crate::output::overview(&mut ctx.out),
     }
 }
 

@@ -7,6 +7,11 @@ mod journal;
 pub mod number;
 mod table;
 mod totals;
+// The coordinator's experience: overview, charts, prompts, colour.
+mod chart;
+mod overview;
+pub mod prompt;
+pub mod style;
 
 use std::io::{self, Write};
 
@@ -14,8 +19,10 @@ use anyhow::Result;
 use serde::Serialize;
 
 pub use catalog::{campaigns, facilities};
+pub use chart::totals_chart;
 pub use drive::{drive_list, drive_show};
 pub use journal::{history, problems, written};
+pub use overview::overview;
 pub use totals::totals;
 
 use crate::cli::Format;
@@ -36,6 +43,19 @@ impl Out {
             quiet,
             w: Box::new(io::BufWriter::new(io::stdout().lock())),
         }
+    }
+
+    /// Colour for this output (decided by the caller from `--color`, the
+    /// environment and the stream): bold table headers.
+    pub fn with_color(self, on: bool) -> Out {
+        style::set_table_headers(on && self.format == Format::Table);
+        self
+    }
+
+    /// Bytes made elsewhere (a completion script, a man page), as they are.
+    pub fn bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        self.w.write_all(bytes)?;
+        Ok(())
     }
 
     pub fn line(&mut self, text: &str) -> Result<()> {

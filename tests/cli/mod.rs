@@ -1,1 +1,2 @@
 mod test_core;
+mod test_prompts;
