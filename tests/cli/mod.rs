@@ -1,2 +1,3 @@
 mod test_core;
+mod test_help;
 mod test_prompts;
