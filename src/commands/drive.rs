@@ -67,7 +67,18 @@ pub fn plan(ctx: &mut Context, args: DrivePlanArgs) -> Result<()> {
         );
     }
     let campaign_id = resolve_campaign(&txn, &mut attrs)?;
-    let mut summary = format!("Planned {slug} for {date}");
+    // Say where and for which campaign: the confirmation shows what resolved.
+    let mut summary = match &attrs.campaign {
+        Some(campaign) => format!("Planned {slug} ({campaign}) for {date}"),
+        None => format!("Planned {slug} for {date}"),
+    };
+    let place: Vec<&str> = [attrs.district.as_deref(), attrs.province.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !place.is_empty() {
+        summary.push_str(&format!(" in {}", place.join(", ")));
+    }
     if date < ctx.today {
         summary.push_str(" (a past date: back-entry; log its results with `drive log`)");
     }

@@ -234,7 +234,10 @@ fn a_planned_drive_is_recorded_after_confirmation() {
     );
     assert!(summary.contains("target 300"), "{summary}");
     t.send_line("").unwrap(); // Enter takes the default: yes
-    expect(&mut t, "Planned rj-muongla-2027 for 2027-07-16 — entry #4");
+    expect(
+        &mut t,
+        "Planned rj-muongla-2027 (red-journey) for 2027-07-16 in Mường La, Sơn La — entry #4",
+    );
     t.exp_eof().unwrap();
     assert_eq!(exit_code(&mut t), 0);
     let drive = ledger.json(&["drive", "show", "rj-muongla-2027"]);
