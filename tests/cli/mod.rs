@@ -1,4 +1,5 @@
 mod test_confirmations;
 mod test_core;
 mod test_help;
+mod test_languages;
 mod test_prompts;
