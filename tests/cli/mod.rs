@@ -1,3 +1,4 @@
+mod test_chart;
 mod test_confirmations;
 mod test_core;
 mod test_help;

@@ -4,7 +4,7 @@
 use crate::common::Ledger;
 
 /// Nine drives in eight years (two in 2021), 40 544 units in all.
-fn eight_years_in_son_la() -> Ledger {
+pub(crate) fn eight_years_in_son_la() -> Ledger {
     let ledger = Ledger::new();
     ledger.with_son_la(); // rj-sonla-city-2021: 838 units
     for (slug, date, units) in [
