@@ -4,3 +4,4 @@ mod test_core;
 mod test_help;
 mod test_languages;
 mod test_prompts;
+mod test_colour;

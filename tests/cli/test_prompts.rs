@@ -15,7 +15,7 @@ use crate::common::{Ledger, TODAY};
 const PATIENCE_MS: u64 = 30_000;
 
 /// The binary as `Ledger::cmd` sets it up, as a plain std command.
-fn command(ledger: &Ledger, args: &[&str]) -> Command {
+pub(crate) fn command(ledger: &Ledger, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bloodledger"));
     cmd.args(args)
         .env("BLOODLEDGER_DB", ledger.path())
@@ -43,7 +43,7 @@ fn squeezed(text: &str) -> String {
         .join("\n")
 }
 
-fn exit_code(session: &mut PtySession) -> i32 {
+pub(crate) fn exit_code(session: &mut PtySession) -> i32 {
     match session.process().wait().expect("wait") {
         WaitStatus::Exited(_, code) => code,
         other => panic!("ended by {other:?}"),
