@@ -29,6 +29,16 @@ pub fn ledger_path(given: Option<PathBuf>) -> Result<PathBuf> {
     })
 }
 
+/// The ledger as the environment names it (`BLOODLEDGER_DB`, else the
+/// default), for when clap has not parsed `--db`: completing at Tab.
+pub fn ledger_path_from_env() -> Result<PathBuf> {
+    ledger_path(
+        std::env::var_os("BLOODLEDGER_DB")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
+    )
+}
+
 /// The operating-system user, for the journal: `USER`/`LOGNAME` as the
 /// shell has them, else the account database (cron jobs may set neither).
 pub fn os_user() -> String {

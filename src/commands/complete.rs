@@ -9,7 +9,7 @@ use crate::store::{Access, Store};
 
 fn candidates(list: impl FnOnce(&crate::store::Txn) -> Result<Vec<(String, String)>>) -> Vec<CompletionCandidate> {
     let found = (|| {
-        let path = crate::config::ledger_path(None)?;
+        let path = crate::config::ledger_path_from_env()?;
         if !path.exists() {
             return Ok(Vec::new());
         }

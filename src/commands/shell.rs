@@ -77,13 +77,18 @@ fn command_section(roff: &mut Roff, path: &str, cmd: &clap::Command) {
     let usage = cmd
         .get_arguments()
         .filter(|a| !a.is_global_set() && !a.is_hide_set() && a.get_id() != "help")
-        .map(|a| match (a.get_long(), a.get_value_names()) {
-            (Some(long), Some(names)) => format!("[--{long} {}]", names.join(" ")),
-            (Some(long), None) if a.get_num_args().is_some_and(|n| n.takes_values()) => {
-                format!("[--{long} {}]", a.get_id().as_str().to_uppercase())
-            }
-            (Some(long), None) => format!("[--{long}]"),
-            (None, _) => a.get_id().as_str().to_uppercase(),
+        .map(|a| {
+            let value = match a.get_value_names() {
+                Some(names) => names.join(" "),
+                None => a.get_id().as_str().to_uppercase(),
+            };
+            let takes_value = a.get_num_args().is_some_and(|n| n.takes_values());
+            let text = match a.get_long() {
+                Some(long) if takes_value => format!("--{long} {value}"),
+                Some(long) => format!("--{long}"),
+                None => value,
+            };
+            if a.is_required_set() { text } else { format!("[{text}]") }
         })
         .collect::<Vec<_>>()
         .join(" ");

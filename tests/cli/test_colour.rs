@@ -38,7 +38,10 @@ fn a_terminal_gets_bold_headers_and_a_red_error() {
     assert!(!list.lines().nth(3).unwrap_or_default().contains(ESC), "{list:?}");
     let (error, code) = in_terminal(&ledger, &["drive", "show", "nope"], &[("TERM", Some("xterm"))]);
     assert_eq!(code, 1);
-    assert!(error.contains("\u{1b}[1m\u{1b}[31merror:\u{1b}[0m no drive `nope`"), "{error:?}");
+    assert!(
+        error.contains("\u{1b}[1m\u{1b}[31merror:\u{1b}[0m no drive `nope`"),
+        "{error:?}"
+    );
     assert!(error.contains("\u{1b}[1m\u{1b}[36mhint:\u{1b}[0m"), "{error:?}");
 }
 
@@ -47,15 +50,34 @@ fn no_color_term_dumb_and_never_turn_it_off_in_a_terminal() {
     let ledger = Ledger::new();
     ledger.with_son_la();
     for (args, env) in [
-        (&["drive", "list"][..], &[("TERM", Some("xterm")), ("NO_COLOR", Some("1"))][..]),
+        (
+            &["drive", "list"][..],
+            &[("TERM", Some("xterm")), ("NO_COLOR", Some("1"))][..],
+        ),
         (&["drive", "list"][..], &[("TERM", Some("dumb"))][..]),
-        (&["drive", "list", "--color", "never"][..], &[("TERM", Some("xterm"))][..]),
-        (&["drive", "show", "nope", "--color=never"][..], &[("TERM", Some("xterm"))][..]),
-        (&["--color", "never", "drive", "--help"][..], &[("TERM", Some("xterm"))][..]),
-        (&["--color", "never", "drive", "lgo"][..], &[("TERM", Some("xterm"))][..]),
+        (
+            &["drive", "list", "--color", "never"][..],
+            &[("TERM", Some("xterm"))][..],
+        ),
+        (
+            &["drive", "show", "nope", "--color=never"][..],
+            &[("TERM", Some("xterm"))][..],
+        ),
+        (
+            &["--color", "never", "drive", "--help"][..],
+            &[("TERM", Some("xterm"))][..],
+        ),
+        (
+            &["--color", "never", "drive", "lgo"][..],
+            &[("TERM", Some("xterm"))][..],
+        ),
     ] {
         let (text, _) = in_terminal(&ledger, args, env);
-        assert!(!text.contains(ESC), "`{}` with {env:?} coloured:\n{text:?}", args.join(" "));
+        assert!(
+            !text.contains(ESC),
+            "`{}` with {env:?} coloured:\n{text:?}",
+            args.join(" ")
+        );
     }
 }
 
@@ -65,13 +87,20 @@ fn no_colour_when_not_a_terminal_unless_always() {
     ledger.with_son_la();
     let plain = ledger.cmd(&["drive", "list"]).env_remove("NO_COLOR").output().unwrap();
     assert!(!String::from_utf8_lossy(&plain.stdout).contains(ESC));
-    let refused = ledger.cmd(&["drive", "show", "nope"]).env_remove("NO_COLOR").output().unwrap();
+    let refused = ledger
+        .cmd(&["drive", "show", "nope"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
     assert!(!String::from_utf8_lossy(&refused.stderr).contains(ESC));
 
     // --color always wins over a pipe and over NO_COLOR (which cmd() sets).
     let list = ledger.ok(&["drive", "list", "--color", "always"]);
     assert!(list.lines().nth(1).unwrap_or_default().contains(BOLD), "{list:?}");
-    let refused = ledger.cmd(&["drive", "show", "nope", "--color", "always"]).output().unwrap();
+    let refused = ledger
+        .cmd(&["drive", "show", "nope", "--color", "always"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&refused.stderr).starts_with("\u{1b}[1m\u{1b}[31merror:"));
     let help = ledger.ok(&["--color", "always", "drive", "--help"]);
     assert!(help.contains(ESC), "clap's help ignored --color always");
