@@ -16,9 +16,11 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::error::UserError;
 
 fn main() -> ExitCode {
-    // A shell completing a word (COMPLETE=bash …, from `completions`) is
-    // answered here, and the process exits.
-    clap_complete::CompleteEnv::with_factory(cli::Cli::command).complete();
+    // A shell completing a word (BLOODLEDGER_COMPLETE=bash …, from the
+    // `completions` script) is answered here, and the process exits.
+    clap_complete::CompleteEnv::with_factory(cli::Cli::command)
+        .var(commands::COMPLETE_VAR)
+        .complete();
     let color = config::color_in_args(std::env::args_os());
     let mut command = cli::Cli::command().color(match color {
         cli::ColorChoice::Auto => clap::ColorChoice::Auto,

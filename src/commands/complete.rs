@@ -1,5 +1,5 @@
 //! Values a shell completes at Tab (clap_complete's dynamic engine runs the
-//! binary with `COMPLETE=SHELL`): the slugs in the ledger of `BLOODLEDGER_DB`
+//! binary with `BLOODLEDGER_COMPLETE=SHELL`): the slugs in the ledger of `BLOODLEDGER_DB`
 //! or the default path. A ledger that cannot be read completes nothing.
 
 use anyhow::Result;

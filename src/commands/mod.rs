@@ -26,6 +26,10 @@ use crate::ledger::{Slug, fold};
 use crate::output::Out;
 use crate::store::{Access, Campaign, DriveRef, Facility, Store, Txn};
 
+/// The variable that asks the binary to complete a word rather than run:
+/// our own name, so that a stray `COMPLETE` in someone's environment is harmless.
+pub const COMPLETE_VAR: &str = "BLOODLEDGER_COMPLETE";
+
 pub struct Context {
     pub db: PathBuf,
     pub today: NaiveDate,

@@ -15,7 +15,7 @@ pub fn completions(ctx: &mut Context, args: CompletionsArgs) -> Result<()> {
     if args.fixed {
         clap_complete::generate(args.shell, &mut Cli::command(), "bloodledger", &mut script);
     } else {
-        // The dynamic script calls `COMPLETE=SHELL bloodledger -- …` at Tab, so
+        // The dynamic script calls `BLOODLEDGER_COMPLETE=SHELL bloodledger -- …` at Tab, so
         // slugs come from the ledger and options from this very binary.
         let name = args.shell.to_string();
         let shells = Shells::builtins();
@@ -23,7 +23,7 @@ pub fn completions(ctx: &mut Context, args: CompletionsArgs) -> Result<()> {
             .completer(&name)
             .ok_or_else(|| UserError::usage(format!("no dynamic completions for {name}")).hint("add --static"))?;
         shell.write_registration(
-            "COMPLETE",
+            super::COMPLETE_VAR,
             "bloodledger",
             "bloodledger",
             &crate::config::completer_program(),
@@ -138,7 +138,11 @@ fn extra_sections(roff: &mut Roff) {
     tagged(roff, "NO_COLOR", "no colour unless --color always");
     tagged(roff, "TERM", "dumb: no colour");
     tagged(roff, "COLUMNS", "the width of totals --chart");
-    tagged(roff, "COMPLETE", "set by the shell completion scripts; not for people");
+    tagged(
+        roff,
+        super::COMPLETE_VAR,
+        "set by the shell completion scripts; not for people",
+    );
     roff.control("SH", ["FILES"]);
     tagged(
         roff,

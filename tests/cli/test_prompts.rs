@@ -27,7 +27,7 @@ pub(crate) fn command(ledger: &Ledger, args: &[&str]) -> Command {
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .env_remove("BLOODLEDGER_BY")
-        .env_remove("COMPLETE");
+        .env_remove("BLOODLEDGER_COMPLETE");
     cmd
 }
 

@@ -12,7 +12,7 @@ fn every_shell_gets_a_script_dynamic_or_static() {
     for shell in SHELLS {
         let dynamic = ledger.ok(&["completions", shell]);
         assert!(
-            dynamic.contains("COMPLETE"),
+            dynamic.contains("BLOODLEDGER_COMPLETE"),
             "{shell}: not the dynamic script:\n{dynamic}"
         );
         assert!(
@@ -20,7 +20,10 @@ fn every_shell_gets_a_script_dynamic_or_static() {
             "{shell}: calls the wrong program"
         );
         let fixed = ledger.ok(&["completions", shell, "--static"]);
-        assert!(!fixed.contains("COMPLETE="), "{shell}: --static calls the binary");
+        assert!(
+            !fixed.contains("BLOODLEDGER_COMPLETE"),
+            "{shell}: --static calls the binary"
+        );
         for word in ["drive", "totals", "registered"] {
             assert!(fixed.contains(word), "{shell} --static lacks {word}");
         }
@@ -51,7 +54,7 @@ printf '%s\n' "${{COMPREPLY[@]}}""#
         .args(["--norc", "--noprofile", "-c", &script])
         .env("BIN", env!("CARGO_BIN_EXE_bloodledger"))
         .env("BLOODLEDGER_DB", ledger.path())
-        .env_remove("COMPLETE")
+        .env_remove("BLOODLEDGER_COMPLETE")
         .output()
         .expect("bash");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -104,7 +107,7 @@ fn slugs_come_with_their_date_and_place_for_shells_that_show_it() {
     ledger.with_son_la();
     let output = ledger
         .cmd(&["--", "bloodledger", "drive", "show", ""])
-        .env("COMPLETE", "fish")
+        .env("BLOODLEDGER_COMPLETE", "fish")
         .output()
         .expect("run");
     let candidates = String::from_utf8_lossy(&output.stdout);
@@ -159,4 +162,12 @@ fn man_prints_a_roff_page_with_every_command_and_its_examples() {
     // The example's line continuation survives as a backslash.
     assert!(page.contains("\\-\\-campaign red\\-journey \\\\\n"), "{page}");
     assert!(page.contains("BLOODLEDGER_DB"));
+}
+
+#[test]
+fn a_stray_complete_variable_does_not_hijack_a_command() {
+    let ledger = Ledger::new();
+    let out = ledger.cmd(&["totals"]).env("COMPLETE", "bash").output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 units"));
 }
