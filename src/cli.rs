@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 
 use crate::ledger::{
     BloodGroup, Count, DateArg, DiscardReason, DonorId, GroupCount, Label, Product, Sex, Slug, UnitId, Volume, WeightKg,
@@ -14,7 +15,8 @@ use crate::ledger::{
     version,
     about = "The ledger of voluntary blood-donation drives: registrations, units, transfers and totals.",
     after_help = "Everyday commands:
-  bloodledger drive log rj-sonla-2021 --date 2021-07-10 --registered 978 --collected 838 --transferred 838 --to nihbt
+  bloodledger drive log rj-sonla-2021 --date 2021-07-10 \\
+      --registered 978 --collected 838 --transferred 838 --to nihbt
   bloodledger drive list
   bloodledger totals --campaign red-journey --province \"son la\"
   bloodledger history
@@ -25,8 +27,9 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
+    /// None: `bloodledger` alone prints an overview of the everyday commands.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Args)]
@@ -97,29 +100,31 @@ pub struct ActorArgs {
     pub by: Option<Label>,
 }
 
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Campaigns: named programmes such as Red Journey
-    #[command(subcommand)]
     #[command(
+        subcommand,
         after_help = "Examples:\n  bloodledger campaign add red-journey --name \"Hành trình Đỏ\" --started 2013\n  bloodledger campaign list"
     )]
     Campaign(CampaignCommand),
     /// Facilities: hospitals and blood centres that receive units
-    #[command(subcommand)]
     #[command(
-        after_help = "Examples:\n  bloodledger facility add nihbt --name \"National Institute of Hematology and Blood Transfusion\"\n  bloodledger facility list"
+        subcommand,
+        after_help = "Examples:\n  bloodledger facility add nihbt --name \"National Institute of Hematology\"\n  bloodledger facility list"
     )]
     Facility(FacilityCommand),
     /// Drives: plan, log the results, list, show, close, reopen
-    #[command(subcommand)]
     #[command(
-        after_help = "Examples:\n  bloodledger drive plan rj-muongla-2027 --date 2027-07-16 --campaign red-journey\n  bloodledger drive log rj-sonla-city-2021 --date 2021-07-10 --registered 978 --collected 838\n  bloodledger drive show rj-sonla-city-2021"
+        subcommand,
+        after_help = "Examples:\n  bloodledger drive plan rj-muongla-2027 --date 2027-07-16\n  bloodledger drive log rj-muongla-2027 --registered 310 --collected 265\n  bloodledger drive list --status held\n  bloodledger drive show rj-muongla-2027"
     )]
     Drive(DriveCommand),
     /// Move units from a drive's stock to a facility
     #[command(
-        after_help = "Examples:\n  bloodledger transfer --drive rj-sonla-2021 --count 200 --to nihbt --date 2021-07-11\n  bloodledger transfer --to nihbt G123417654321A SL-2021-0042"
+        after_help = "Examples:\n  bloodledger transfer --drive rj-sonla-2021 --count 200 --to nihbt \\\n      --date 2021-07-11\n  bloodledger transfer --to nihbt G123417654321A SL-2021-0042"
     )]
     Transfer(TransferArgs),
     /// Take units out of a drive's stock for a reason other than transfer
@@ -129,7 +134,7 @@ pub enum Command {
     Discard(DiscardArgs),
     /// Cumulative totals: units, volume, transfers, stock, by year or place
     #[command(
-        after_help = "Examples:\n  bloodledger totals --campaign red-journey --province \"son la\"\n  bloodledger totals --by year --format csv\n  bloodledger totals --json | jq .units"
+        after_help = "Examples:\n  bloodledger totals --campaign red-journey --province \"son la\"\n  bloodledger totals --by year --chart\n  bloodledger totals --lang vi\n  bloodledger totals --by year --format csv\n  bloodledger totals --json | jq .units"
     )]
     Totals(TotalsArgs),
     /// Check every invariant; silent with exit 0 when all hold
@@ -143,7 +148,7 @@ pub enum Command {
     Void(VoidArgs),
     /// Import records from CSV: all or nothing, and importing twice adds nothing
     #[command(
-        after_help = "Examples:\n  bloodledger import drives fixtures/drives.csv --dry-run\n  bloodledger import drives - < drives.csv"
+        after_help = "Examples:\n  bloodledger import drives fixtures/drives.csv --dry-run\n  cat drives.csv | bloodledger import drives -"
     )]
     Import(ImportArgs),
     /// Export records or the nightly summary as JSON, NDJSON or CSV
@@ -155,21 +160,37 @@ pub enum Command {
     #[command(after_help = "Example:\n  bloodledger backup /media/usb/ledger-2026-11-25.db")]
     Backup(BackupArgs),
     /// Donors: the registry of people who give (personal data is shown only by `donor show`)
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  bloodledger donor add D-0001 --name \"Nguyễn Văn An\" --born 1990-05-20 --sex M\n  bloodledger donor show D-0001\n  bloodledger donor eligible --on 2027-07-16"
+    )]
     Donor(DonorCommand),
     /// Record a person presenting at a drive: donated, deferred or did not bleed
     #[command(
-        after_help = "Examples:\n  bloodledger register rj-muongla-2027 --donor D-0001 --donated\n  bloodledger register rj-muongla-2027 --donor D-0002 --deferred \"low haemoglobin\"\n  bloodledger register rj-muongla-2027 --donor D-0003 --deferred \"hepatitis B\" --permanent"
+        after_help = "Examples:\n  bloodledger register rj-muongla-2027 --donor D-0001 --donated\n  bloodledger register rj-muongla-2027 --donor D-0002 \\\n      --deferred \"low haemoglobin\"\n  bloodledger register rj-muongla-2027 --donor D-0003 \\\n      --deferred \"hepatitis B\" --permanent"
     )]
     Register(RegisterArgs),
     /// Units: collect one bag, or show its whole path
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  bloodledger unit collect SL-0042 --drive rj-muongla-2027 --group O+ \\\n      --volume 350\n  bloodledger unit show SL-0042"
+    )]
     Unit(UnitCommand),
     /// Itemised units in stock, by drive or blood group, or about to expire
     #[command(
         after_help = "Examples:\n  bloodledger stock\n  bloodledger stock --expiring-within 7\n  bloodledger stock --by group --json"
     )]
     Stock(StockArgs),
+    /// Print a shell's completion script (drive slugs complete too)
+    #[command(
+        after_help = "Examples:\n  echo 'source <(bloodledger completions bash)' >> ~/.bashrc\n  echo 'source <(bloodledger completions zsh)' >> ~/.zshrc\n  bloodledger completions fish > ~/.config/fish/completions/bloodledger.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), for `man`
+    #[command(
+        after_help = "Examples:\n  bloodledger man | man -l -\n  bloodledger man > ~/.local/share/man/man1/bloodledger.1"
+    )]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -244,7 +265,7 @@ pub struct CampaignAddArgs {
 pub enum FacilityCommand {
     /// Add a facility
     #[command(
-        after_help = "Example:\n  bloodledger facility add nihbt --name \"National Institute of Hematology and Blood Transfusion\" --province \"Hà Nội\""
+        after_help = "Example:\n  bloodledger facility add nihbt --province \"Hà Nội\" \\\n      --name \"National Institute of Hematology and Blood Transfusion\""
     )]
     Add(FacilityAddArgs),
     /// List facilities
@@ -270,12 +291,12 @@ pub struct FacilityAddArgs {
 pub enum DriveCommand {
     /// Plan a drive (a past date is accepted, for back-entry of paper forms)
     #[command(
-        after_help = "Example:\n  bloodledger drive plan rj-muongla-2027 --date 2027-07-16 --campaign red-journey --province \"Sơn La\" --district \"Mường La\""
+        after_help = "Examples:\n  bloodledger drive plan rj-muongla-2027 --date 2027-07-16 \\\n      --campaign red-journey --province \"Sơn La\" --district \"Mường La\"\n  bloodledger drive plan    # in a terminal: asks for the slug, date and place"
     )]
     Plan(DrivePlanArgs),
     /// Log a drive's results from the paper forms; creates the drive if new
     #[command(
-        after_help = "Examples:\n  bloodledger drive log rj-sonla-2021 --date 2021-07-10 --campaign red-journey --province \"Sơn La\" \\\n      --registered 978 --collected 838 --deferred 140 --transferred 838 --to nihbt\n  bloodledger drive log rj-muongla-2027 --registered 310 --collected 265 --group O+=110 --group B+=80 --group A+=60 --group AB+=15"
+        after_help = "Examples:\n  bloodledger drive log rj-sonla-2021 --date 2021-07-10 --campaign red-journey \\\n      --province \"Sơn La\" --registered 978 --collected 838 --deferred 140 \\\n      --transferred 838 --to nihbt\n  bloodledger drive log rj-muongla-2027 --registered 310 --collected 265 \\\n      --group O+=110 --group B+=80 --group A+=60 --group AB+=15\n  bloodledger drive log     # in a terminal: asks for each value, then confirms"
     )]
     Log(DriveLogArgs),
     /// List drives
@@ -298,7 +319,7 @@ pub struct DriveDetails {
     #[arg(long)]
     pub name: Option<Label>,
     /// The campaign it belongs to (a campaign slug)
-    #[arg(long)]
+    #[arg(long, add = ArgValueCandidates::new(crate::commands::complete::campaign_slugs))]
     pub campaign: Option<Slug>,
     /// Province, e.g. "Sơn La" (matching ignores case and diacritics)
     #[arg(long)]
@@ -317,10 +338,10 @@ pub struct DriveDetails {
 #[derive(Debug, Args)]
 pub struct DrivePlanArgs {
     /// A short name for typing, e.g. rj-muongla-2027
-    pub slug: Slug,
+    pub slug: Option<Slug>,
     /// The day of the drive: YYYY-MM-DD, today or yesterday
     #[arg(long)]
-    pub date: DateArg,
+    pub date: Option<DateArg>,
     #[command(flatten)]
     pub details: DriveDetails,
     /// Registrations hoped for
@@ -333,7 +354,8 @@ pub struct DrivePlanArgs {
 #[derive(Debug, Args)]
 pub struct DriveLogArgs {
     /// The drive's slug; a new one is created (then --date is required)
-    pub slug: Slug,
+    #[arg(add = ArgValueCandidates::new(crate::commands::complete::drive_slugs))]
+    pub slug: Option<Slug>,
     /// The day of the drive: YYYY-MM-DD, today or yesterday
     #[arg(long)]
     pub date: Option<DateArg>,
@@ -345,9 +367,9 @@ pub struct DriveLogArgs {
     /// Units collected
     #[arg(long)]
     pub collected: Option<Count>,
-    /// People deferred at screening
-    #[arg(long, default_value = "0")]
-    pub deferred: Count,
+    /// People deferred at screening [default: 0]
+    #[arg(long)]
+    pub deferred: Option<Count>,
     /// Total millilitres of all units collected
     #[arg(long)]
     pub volume_ml: Option<Count>,
@@ -358,7 +380,7 @@ pub struct DriveLogArgs {
     #[arg(long, requires = "to")]
     pub transferred: Option<Count>,
     /// The facility that received --transferred units
-    #[arg(long, requires = "transferred")]
+    #[arg(long, requires = "transferred", add = ArgValueCandidates::new(crate::commands::complete::facility_slugs))]
     pub to: Option<Slug>,
     #[command(flatten)]
     pub actor: ActorArgs,
@@ -383,12 +405,14 @@ pub enum StatusFilter {
 #[derive(Debug, Args)]
 pub struct DriveSlugArgs {
     /// The drive's slug
+    #[arg(add = ArgValueCandidates::new(crate::commands::complete::drive_slugs))]
     pub slug: Slug,
 }
 
 #[derive(Debug, Args)]
 pub struct DriveSlugActorArgs {
     /// The drive's slug
+    #[arg(add = ArgValueCandidates::new(crate::commands::complete::drive_slugs))]
     pub slug: Slug,
     #[command(flatten)]
     pub actor: ActorArgs,
@@ -398,13 +422,13 @@ pub struct DriveSlugActorArgs {
 #[command(group(clap::ArgGroup::new("what").required(true).args(["ids", "drive"])))]
 pub struct TransferArgs {
     /// The facility that receives the units
-    #[arg(long)]
+    #[arg(long, add = ArgValueCandidates::new(crate::commands::complete::facility_slugs))]
     pub to: Slug,
     /// Itemised units, by id (ISBT 128 ids may carry their check character)
     #[arg(value_name = "ID")]
     pub ids: Vec<UnitId>,
     /// The drive whose stock the units leave (with --count, for tallied units)
-    #[arg(long, requires = "count")]
+    #[arg(long, requires = "count", add = ArgValueCandidates::new(crate::commands::complete::drive_slugs))]
     pub drive: Option<Slug>,
     /// How many units (with --drive)
     #[arg(long, requires = "drive")]
@@ -423,7 +447,7 @@ pub struct DiscardArgs {
     #[arg(value_name = "ID")]
     pub ids: Vec<UnitId>,
     /// The drive whose stock the units leave (with --count, for tallied units)
-    #[arg(long, requires = "count")]
+    #[arg(long, requires = "count", add = ArgValueCandidates::new(crate::commands::complete::drive_slugs))]
     pub drive: Option<Slug>,
     /// How many units (with --drive)
     #[arg(long, requires = "drive")]
@@ -441,7 +465,7 @@ pub struct DiscardArgs {
 #[derive(Debug, Args)]
 pub struct SelectionArgs {
     /// Only drives of this campaign (a campaign slug)
-    #[arg(long)]
+    #[arg(long, add = ArgValueCandidates::new(crate::commands::complete::campaign_slugs))]
     pub campaign: Option<String>,
     /// Only drives in this province ("son la" matches "Sơn La")
     #[arg(long)]
@@ -467,6 +491,9 @@ pub struct TotalsArgs {
     /// Language of the sentence: en, vi or nb [default: from LANG, else en]
     #[arg(long, value_parser = ["en", "vi", "nb"])]
     pub lang: Option<String>,
+    /// Draw the units of each row as a bar (needs --by; scaled to the terminal width)
+    #[arg(long, requires = "by")]
+    pub chart: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -484,7 +511,7 @@ pub enum ByKey {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Only entries that touched this drive
-    #[arg(long)]
+    #[arg(long, add = ArgValueCandidates::new(crate::commands::complete::drive_slugs))]
     pub drive: Option<Slug>,
 }
 
@@ -503,7 +530,7 @@ pub struct VoidArgs {
 pub enum DonorCommand {
     /// Add a donor to the registry
     #[command(
-        after_help = "Example:\n  bloodledger donor add D-0001 --name \"Nguyễn Văn An\" --born 1990-05-20 --sex M --group O+ --weight 60 --phone 0912345678"
+        after_help = "Example:\n  bloodledger donor add D-0001 --name \"Nguyễn Văn An\" --born 1990-05-20 \\\n      --sex M --group O+ --weight 60 --phone 0912345678"
     )]
     Add(DonorAddArgs),
     /// One donor: personal data, donations, deferrals, next eligible date
@@ -606,7 +633,7 @@ pub struct RegisterArgs {
 pub enum UnitCommand {
     /// Record one collected bag
     #[command(
-        after_help = "Examples:\n  bloodledger unit collect G123417654321A --drive rj-muongla-2027 --group O+ --volume 350 --donor D-0001\n  bloodledger unit collect SL-0042 --drive rj-muongla-2027 --group \"A pos\" --volume 450"
+        after_help = "Examples:\n  bloodledger unit collect G123417654321A --drive rj-muongla-2027 --group O+ \\\n      --volume 350 --donor D-0001\n  bloodledger unit collect SL-0042 --drive rj-muongla-2027 \\\n      --group \"A pos\" --volume 450"
     )]
     Collect(UnitCollectArgs),
     /// A unit's whole path: drive, donor id, expiry, where it went
@@ -660,4 +687,13 @@ pub struct StockArgs {
 pub enum StockBy {
     Drive,
     Group,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    pub shell: clap_complete::Shell,
+    /// A fixed script that never calls bloodledger at Tab (no drive slugs)
+    #[arg(long = "static")]
+    pub fixed: bool,
 }

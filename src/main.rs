@@ -8,36 +8,54 @@ mod ledger;
 mod output;
 mod store;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::error::UserError;
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    // A shell completing a word (BLOODLEDGER_COMPLETE=bash …, from the
+    // `completions` script) is answered here, and the process exits.
+    clap_complete::CompleteEnv::with_factory(cli::Cli::command)
+        .var(commands::COMPLETE_VAR)
+        .complete();
+    let color = config::color_in_args(std::env::args_os());
+    let mut command = cli::Cli::command().color(match color {
+        cli::ColorChoice::Auto => clap::ColorChoice::Auto,
+        cli::ColorChoice::Always => clap::ColorChoice::Always,
+        cli::ColorChoice::Never => clap::ColorChoice::Never,
+    });
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|mut matches| cli::Cli::from_arg_matches_mut(&mut matches))
+        .map_err(|e| e.format(&mut command));
+    let cli = match parsed {
         Ok(cli) => cli,
         // Usage errors exit 2; --help and --version exit 0.
         Err(e) => e.exit(),
     };
     let db = cli.global.db.clone();
+    let stderr_color = config::use_color(cli.global.color, io::stderr().is_terminal());
     let result = (|| {
         let today = config::today()?;
         let path = config::ledger_path(cli.global.db.clone())?;
         let (format, ndjson) = cli.global.format();
-        let out = output::Out::stdout(format, cli.global.quiet);
+        let out = output::Out::stdout(format, cli.global.quiet)
+            .with_color(config::use_color(cli.global.color, io::stdout().is_terminal()));
         let mut ctx = commands::Context::new(path, today, out, ndjson);
-        commands::run(&mut ctx, cli.command)?;
+        ctx.stderr_color = stderr_color;
+        commands::run_or_overview(&mut ctx, cli.command)?;
         ctx.out.finish()
     })();
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => report(error, db.as_deref()),
+        Err(error) => report(error, db.as_deref(), stderr_color),
     }
 }
 
-fn report(error: anyhow::Error, db: Option<&std::path::Path>) -> ExitCode {
+fn report(error: anyhow::Error, db: Option<&std::path::Path>, color: bool) -> ExitCode {
     // A reader that stopped reading (`| head`) is not an error.
     if is_broken_pipe(&error) {
         return ExitCode::SUCCESS;
@@ -87,11 +105,9 @@ fn report(error: anyhow::Error, db: Option<&std::path::Path>) -> ExitCode {
         ),
         (None, _) => (1, format!("{error:#}"), None),
     };
-    let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "error: {message}");
-    if let Some(hint) = hint {
-        let _ = writeln!(stderr, "hint: {hint}");
-    }
+    let _ = io::stderr()
+        .lock()
+        .write_all(output::style::error_lines(&message, hint.as_deref(), color).as_bytes());
     ExitCode::from(code)
 }
 

@@ -12,7 +12,7 @@ use crate::error::UserError;
 use crate::ledger::check::drive_problems;
 use crate::ledger::{Drive, DriveAttrs, DriveStatus, Tally, new_id};
 use crate::output;
-use crate::output::number::plural;
+use crate::output::number::{grouped, plural};
 use crate::refuse;
 use crate::store::{Access, NewEntry, Txn};
 
@@ -47,12 +47,16 @@ fn payload_attrs(attrs: &DriveAttrs) -> serde_json::Value {
 }
 
 pub fn plan(ctx: &mut Context, args: DrivePlanArgs) -> Result<()> {
+    let args = super::ask::plan(ctx, args)?;
+    let (Some(slug), Some(date)) = (args.slug.clone(), args.date) else {
+        return Err(super::ask::plan_usage(&args));
+    };
     let actor = actor(&args.actor);
-    let date = args.date.resolve(ctx.today);
+    let date = date.resolve(ctx.today);
     let mut attrs = given_attrs(&args.details, Some(date), args.target.map(|t| t.0));
     let mut store = ctx.open(Access::Write)?;
     let txn = store.begin()?;
-    if let Some(existing) = txn.find_drive(&args.slug.key())? {
+    if let Some(existing) = txn.find_drive(&slug.key())? {
         let drive = txn.drive(existing.id)?;
         refuse!(
             hint = format!("choose another slug, or see `bloodledger drive show {}`", drive.slug),
@@ -63,7 +67,18 @@ pub fn plan(ctx: &mut Context, args: DrivePlanArgs) -> Result<()> {
         );
     }
     let campaign_id = resolve_campaign(&txn, &mut attrs)?;
-    let mut summary = format!("Planned {} for {date}", args.slug);
+    // Say where and for which campaign: the confirmation shows what resolved.
+    let mut summary = match &attrs.campaign {
+        Some(campaign) => format!("Planned {slug} ({campaign}) for {date}"),
+        None => format!("Planned {slug} for {date}"),
+    };
+    let place: Vec<&str> = [attrs.district.as_deref(), attrs.province.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !place.is_empty() {
+        summary.push_str(&format!(" in {}", place.join(", ")));
+    }
     if date < ctx.today {
         summary.push_str(" (a past date: back-entry; log its results with `drive log`)");
     }
@@ -73,38 +88,28 @@ pub fn plan(ctx: &mut Context, args: DrivePlanArgs) -> Result<()> {
         action: "drive plan",
         drive_uuid: Some(&drive_uuid),
         summary: summary.clone(),
-        payload: json!({"drive": {"slug": args.slug.as_str(), "uuid": drive_uuid}, "version": payload_attrs(&attrs)}),
+        payload: json!({"drive": {"slug": slug.as_str(), "uuid": drive_uuid}, "version": payload_attrs(&attrs)}),
         voids: None,
         reason: None,
     })?;
-    let drive = txn.insert_drive(entry.number, args.slug.as_str(), &drive_uuid)?;
+    let drive = txn.insert_drive(entry.number, slug.as_str(), &drive_uuid)?;
     txn.insert_drive_version(drive.id, entry.number, &attrs, date, campaign_id)?;
     txn.commit()?;
     output::written(&mut ctx.out, "drive plan", &entry, &summary)
 }
 
 pub fn log(ctx: &mut Context, args: DriveLogArgs) -> Result<()> {
+    // In a terminal, what is missing is asked for; elsewhere nothing waits.
+    let args = super::ask::log(ctx, args)?;
+    let (Some(given_slug), Some(registered), Some(collected)) = (args.slug.clone(), args.registered, args.collected)
+    else {
+        return Err(super::ask::log_usage(&args));
+    };
     let actor = actor(&args.actor);
-    let missing: Vec<&str> = [
-        ("--registered", args.registered.is_none()),
-        ("--collected", args.collected.is_none()),
-    ]
-    .into_iter()
-    .filter_map(|(name, missing)| missing.then_some(name))
-    .collect();
-    if !missing.is_empty() {
-        return Err(UserError::usage(format!("drive log needs {}", missing.join(" and ")))
-            .hint(format!(
-                "e.g. `bloodledger drive log {} --registered 978 --collected 838`",
-                args.slug
-            ))
-            .into());
-    }
-    let (registered, collected) = (args.registered.unwrap_or_default(), args.collected.unwrap_or_default());
     let tally = Tally::new(
         registered,
         collected,
-        args.deferred,
+        args.deferred.unwrap_or_default(),
         args.volume_ml,
         &args.groups,
         ctx.rules,
@@ -114,15 +119,14 @@ pub fn log(ctx: &mut Context, args: DriveLogArgs) -> Result<()> {
 
     let mut store = ctx.open(Access::Write)?;
     let txn = store.begin()?;
-    let existing = txn.find_drive(&args.slug.key())?;
+    let existing = txn.find_drive(&given_slug.key())?;
     let previous = match &existing {
         None => {
             if given.date.is_none() {
-                let suggestion = super::did_you_mean(args.slug.as_str(), &txn.drive_slugs()?);
+                let suggestion = super::did_you_mean(given_slug.as_str(), &txn.drive_slugs()?);
                 refuse!(
                     hint = format!("{suggestion}to create a new drive give its day with --date YYYY-MM-DD"),
-                    "no drive `{}` yet, and no --date to create it with",
-                    args.slug
+                    "no drive `{given_slug}` yet, and no --date to create it with"
                 );
             }
             None
@@ -186,16 +190,16 @@ pub fn log(ctx: &mut Context, args: DriveLogArgs) -> Result<()> {
 
     let slug = previous
         .as_ref()
-        .map_or(args.slug.as_str().to_string(), |d| d.slug.clone());
+        .map_or(given_slug.as_str().to_string(), |d| d.slug.clone());
     let drive_uuid = existing.as_ref().map_or_else(new_id, |d| d.uuid.clone());
     let mut summary = format!(
         "Logged {slug}: {} ({} registered, {} deferred)",
         plural(tally.collected, "unit"),
-        tally.registered,
-        tally.deferred
+        grouped(tally.registered),
+        grouped(tally.deferred)
     );
     if let Some((facility, count)) = &transfer {
-        summary.push_str(&format!(", {count} transferred to {}", facility.slug));
+        summary.push_str(&format!(", {} transferred to {}", grouped(*count), facility.slug));
     }
     let entry = txn.append_entry(NewEntry {
         actor: &actor,

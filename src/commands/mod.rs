@@ -14,6 +14,10 @@ mod void;
 // Itemised records (issue 3).
 mod donor;
 mod unit;
+// The coordinator's experience: prompts, completions and the man page.
+mod ask;
+pub(crate) mod complete;
+mod shell;
 
 use std::path::PathBuf;
 
@@ -29,6 +33,10 @@ use crate::ledger::{Slug, fold};
 use crate::output::Out;
 use crate::store::{Access, Campaign, DriveRef, Facility, Store, Txn};
 
+/// The variable that asks the binary to complete a word rather than run:
+/// our own name, so that a stray `COMPLETE` in someone's environment is harmless.
+pub const COMPLETE_VAR: &str = "BLOODLEDGER_COMPLETE";
+
 pub struct Context {
     pub db: PathBuf,
     pub today: NaiveDate,
@@ -36,6 +44,8 @@ pub struct Context {
     pub out: Out,
     /// `--format ndjson`: JSON one record a line, which only exports stream.
     pub ndjson: bool,
+    /// Whether prompts (on stderr) may use colour; `main` decides.
+    pub stderr_color: bool,
 }
 
 impl Context {
@@ -46,6 +56,7 @@ impl Context {
             rules: &VIETNAM,
             out,
             ndjson,
+            stderr_color: false,
         }
     }
 
@@ -88,6 +99,16 @@ pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
         Command::Unit(UnitCommand::Collect(args)) => unit::collect(ctx, args),
         Command::Unit(UnitCommand::Show(args)) => unit::show(ctx, args),
         Command::Stock(args) => unit::stock(ctx, args),
+        Command::Completions(args) => shell::completions(ctx, args),
+        Command::Man => shell::man(ctx),
+    }
+}
+
+/// `bloodledger` with no command prints an overview of the everyday ones.
+pub fn run_or_overview(ctx: &mut Context, command: Option<Command>) -> Result<()> {
+    match command {
+        Some(command) => run(ctx, command),
+        None => crate::output::overview(&mut ctx.out),
     }
 }
 

@@ -60,6 +60,13 @@ fn known_place(
 }
 
 pub fn run(ctx: &mut Context, args: TotalsArgs) -> Result<()> {
+    if args.chart && ctx.out.format != crate::cli::Format::Table {
+        return Err(
+            UserError::usage("--chart draws for people, not for --format json or csv")
+                .hint("leave out --chart, or --format")
+                .into(),
+        );
+    }
     let by = args.by.map(|key| match key {
         ByKey::Year => By::Year,
         ByKey::Month => By::Month,
@@ -77,5 +84,8 @@ pub fn run(ctx: &mut Context, args: TotalsArgs) -> Result<()> {
     let selection = selection(ctx, &txn, &args.selection)?;
     let drives = txn.drives(None)?;
     let totals = crate::ledger::totals::totals(&drives, &selection, by);
+    if args.chart {
+        return output::totals_chart(&mut ctx.out, &totals, lang, crate::config::terminal_width());
+    }
     output::totals(&mut ctx.out, &totals, lang)
 }

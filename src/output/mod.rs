@@ -11,6 +11,11 @@ mod table;
 mod totals;
 // Itemised records (issue 3).
 pub mod items;
+// The coordinator's experience: overview, charts, prompts, colour.
+mod chart;
+mod overview;
+pub mod prompt;
+pub mod style;
 
 use std::io::{self, Write};
 
@@ -18,9 +23,11 @@ use anyhow::Result;
 use serde::Serialize;
 
 pub use catalog::{campaigns, facilities};
+pub use chart::totals_chart;
 pub use drive::{drive_list, drive_show};
 pub use export::{SummaryJson, backed_up, export_drives, export_summary, imported};
 pub use journal::{history, problems, written};
+pub use overview::overview;
 pub use totals::totals;
 
 use crate::cli::Format;
@@ -57,6 +64,19 @@ impl Out {
     /// The raw writer, for streaming records one by one.
     pub fn raw(&mut self) -> &mut dyn Write {
         &mut self.w
+    }
+
+    /// Colour for this output (decided by the caller from `--color`, the
+    /// environment and the stream): bold table headers.
+    pub fn with_color(self, on: bool) -> Out {
+        style::set_table_headers(on && self.format == Format::Table);
+        self
+    }
+
+    /// Bytes made elsewhere (a completion script, a man page), as they are.
+    pub fn bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        self.w.write_all(bytes)?;
+        Ok(())
     }
 
     pub fn line(&mut self, text: &str) -> Result<()> {

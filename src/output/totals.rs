@@ -1,7 +1,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::number::{Language, grouped, totals_sentence};
+use super::number::{Language, grouped_in, totals_sentence};
 use super::table::Table;
 use super::{Out, SCHEMA_VERSION, opt};
 use crate::cli::Format;
@@ -86,6 +86,8 @@ pub fn totals(out: &mut Out, totals: &Totals, lang: &Language) -> Result<()> {
             }
         },
         Format::Table => {
+            // The table groups thousands as the sentence under it does.
+            let grouped = |n: u64| grouped_in(n, lang.thousands_separator);
             let figure = |n: &Option<u64>| n.map(grouped).unwrap_or_else(|| "–".into());
             // 0 ml means no volume was logged (a logged volume is ≥ 100 ml a unit).
             let ml = |n: &Option<u64>| {

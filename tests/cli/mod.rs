@@ -1,10 +1,17 @@
+mod test_chart;
 mod test_check;
+mod test_colour;
+mod test_confirmations;
 mod test_core;
 mod test_exchange;
 mod test_hardening;
+mod test_help;
 mod test_items;
 mod test_journal;
+mod test_languages;
 mod test_output;
+mod test_prompts;
 mod test_rules;
+mod test_shell;
 mod test_store;
 mod test_totals;

@@ -32,6 +32,8 @@ impl Ledger {
             .env("BLOODLEDGER_TODAY", TODAY)
             .env("USER", "tester")
             .env("LANG", "C")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
             .env("NO_COLOR", "1")
             .env_remove("BLOODLEDGER_BY");
         cmd
