@@ -6,6 +6,7 @@ mod test_core;
 mod test_exchange;
 mod test_hardening;
 mod test_help;
+mod test_hostile;
 mod test_items;
 mod test_journal;
 mod test_languages;

@@ -17,6 +17,7 @@ use super::{Context, actor};
 use crate::cli::{ImportArgs, ImportKind};
 use crate::error::UserError;
 use crate::output;
+use crate::refuse;
 use crate::store::{Access, NewEntry};
 
 /// How many bad lines an error lists before it only counts them.
@@ -27,6 +28,14 @@ pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
     let input: Box<dyn Read> = if args.file.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
+        // Opening a directory succeeds; reading it would fail with no name.
+        if args.file.is_dir() {
+            refuse!(
+                hint = "give the CSV file inside it",
+                "{} is a directory, not a CSV file",
+                args.file.display()
+            );
+        }
         Box::new(File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?)
     };
     let mut rows = Rows::new(BufReader::with_capacity(1 << 16, input))?;
