@@ -210,6 +210,9 @@ pub struct ImportArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportKind {
     Drives,
+    Units,
+    Registrations,
+    Transfers,
 }
 
 #[derive(Debug, Args)]
