@@ -14,6 +14,8 @@ mod void;
 // Itemised records (issue 3).
 mod donor;
 mod unit;
+// Multi-site ledgers (issue 7).
+mod merge;
 
 use std::path::PathBuf;
 
@@ -88,6 +90,8 @@ pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
         Command::Unit(UnitCommand::Collect(args)) => unit::collect(ctx, args),
         Command::Unit(UnitCommand::Show(args)) => unit::show(ctx, args),
         Command::Stock(args) => unit::stock(ctx, args),
+        Command::Merge(args) => merge::run(ctx, args),
+        Command::Sites => merge::sites(ctx),
     }
 }
 

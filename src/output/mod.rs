@@ -11,6 +11,8 @@ mod table;
 mod totals;
 // Itemised records (issue 3).
 pub mod items;
+// Multi-site ledgers (issue 7).
+pub mod merge;
 
 use std::io::{self, Write};
 

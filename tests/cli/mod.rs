@@ -3,6 +3,7 @@ mod test_core;
 mod test_exchange;
 mod test_items;
 mod test_journal;
+mod test_merge;
 mod test_output;
 mod test_rules;
 mod test_store;
