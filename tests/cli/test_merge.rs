@@ -393,6 +393,19 @@ fn a_bundle_is_private_self_describing_and_checked_whole() {
     assert!(stderr.contains("neither a bloodledger ledger nor a bundle"), "{stderr}");
     let stderr = province.refused(&["merge", "/nonexistent/ledger.db"], 1);
     assert!(stderr.contains("cannot read /nonexistent/ledger.db"), "{stderr}");
+    // --since a day: entries recorded on or after it (UTC).
+    let all = bundle(&a, "all.bundle", &["--since", "2000-01-01"]);
+    assert_eq!(
+        std::fs::read_to_string(all).unwrap().lines().count(),
+        text.lines().count()
+    );
+    let none = bundle(&a, "none.bundle", &["--since", "2999-01-01"]);
+    assert_eq!(
+        std::fs::read_to_string(none).unwrap().lines().count(),
+        2,
+        "header and end"
+    );
+    a.refused(&["export", "bundle", "--out", "x.bundle", "--since", "#999"], 1);
     // --out is required; --since belongs to bundles.
     a.refused(&["export", "bundle"], 2);
     a.refused(&["export", "drives", "--since", "2026-01-01"], 2);
