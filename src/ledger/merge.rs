@@ -153,7 +153,7 @@ impl Conflict {
                     at(ours),
                     at(theirs)
                 ),
-                format!("{void_one}; record that drive again under another slug"),
+                "at one of the two sites, void that entry (`bloodledger void ENTRY-ID --reason \"…\"`) and record the drive again under another slug; then export it again and merge again".into(),
             ),
             Conflict::UnitId { unit_id, ours, theirs } => (
                 format!("unit {unit_id} was collected at {} and at {}", at(ours), at(theirs)),
