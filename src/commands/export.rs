@@ -11,6 +11,14 @@ use crate::output::number::{english, totals_sentence};
 use crate::store::Access;
 
 pub fn run(ctx: &mut Context, args: ExportArgs) -> Result<()> {
+    if args.kind == ExportKind::Bundle {
+        return super::merge::export_bundle(ctx, args);
+    }
+    if args.since.is_some() {
+        return Err(crate::error::UserError::usage("--since is for `export bundle`")
+            .hint("leave it out, or use `bloodledger totals --from DATE` for figures since a day")
+            .into());
+    }
     // Exports are documents: without --format they are JSON.
     if ctx.out.format == Format::Table {
         ctx.out.format = Format::Json;
@@ -24,6 +32,7 @@ pub fn run(ctx: &mut Context, args: ExportArgs) -> Result<()> {
     }
     match args.kind {
         ExportKind::Drives => output::export_drives(&mut ctx.out, &drives, ctx.ndjson),
+        ExportKind::Bundle => unreachable!("bundles are written by merge::export_bundle"),
         ExportKind::Summary => {
             let everything = Selection::default();
             let overall = totals(&drives, &everything, None).figures;

@@ -16,6 +16,8 @@ mod chart;
 mod overview;
 pub mod prompt;
 pub mod style;
+// Multi-site ledgers (issue 7).
+pub mod merge;
 
 use std::io::{self, Write};
 

@@ -163,7 +163,8 @@ impl Txn<'_> {
     pub fn drives(&self, only: Option<i64>) -> Result<Vec<Drive>> {
         let sql = format!(
             "SELECT d.id, d.slug, v.date, v.name, c.slug, c.name, v.province, v.district, v.venue, v.organiser, v.target,
-                    (SELECT s.status FROM drive_status s WHERE s.drive = d.id AND {live_s} ORDER BY s.entry DESC LIMIT 1)
+                    (SELECT s.status FROM drive_status s WHERE s.drive = d.id AND {live_s} ORDER BY s.entry DESC LIMIT 1),
+                    (SELECT e.site_id FROM entries e WHERE e.number = d.entry)
              FROM drives d
              JOIN drive_versions v ON v.id = (
                  SELECT v2.id FROM drive_versions v2 WHERE v2.drive = d.id AND {live_v2} ORDER BY v2.entry DESC LIMIT 1)
@@ -204,6 +205,7 @@ impl Txn<'_> {
                 transfers: Vec::new(),
                 discards: Vec::new(),
                 items: Default::default(),
+                site_id: r.get(12)?,
             });
         }
         drop(rows);

@@ -17,6 +17,7 @@ mod catalog;
 mod drives;
 mod items;
 mod journal;
+mod merge;
 mod migrations;
 
 use std::fs::OpenOptions;
@@ -32,6 +33,7 @@ pub use catalog::{Campaign, Facility};
 pub use drives::DriveRef;
 pub use items::{DonorEvent, DonorRecord, NewDonor, NewRegistration, NewUnit};
 pub use journal::{EntryRef, HistoryEntry, NewEntry, StoredEntry};
+pub use merge::{Placed, Since, SiteRow};
 
 use crate::error::UserError;
 

@@ -8,6 +8,7 @@ mod test_help;
 mod test_items;
 mod test_journal;
 mod test_languages;
+mod test_merge;
 mod test_output;
 mod test_prompts;
 mod test_rules;
