@@ -254,6 +254,9 @@ pub struct ExportArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportKind {
     Drives,
+    Units,
+    Registrations,
+    Transfers,
     Summary,
     /// Entries with their records, for `merge` at another site (always --out; holds personal data)
     Bundle,

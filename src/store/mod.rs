@@ -15,6 +15,7 @@
 mod backup;
 mod catalog;
 mod drives;
+mod export;
 mod items;
 mod journal;
 mod merge;
@@ -31,6 +32,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub use catalog::{Campaign, Facility};
 pub use drives::DriveRef;
+pub use export::{Cell, ExportTable};
 pub use items::{DonorEvent, DonorRecord, NewDonor, NewRegistration, NewUnit};
 pub use journal::{EntryRef, HistoryEntry, NewEntry, StoredEntry};
 pub use merge::{Placed, Since, SiteRow};

@@ -1,7 +1,9 @@
+mod test_bulk;
 mod test_chart;
 mod test_check;
 mod test_colour;
 mod test_confirmations;
+mod test_contracts;
 mod test_core;
 mod test_exchange;
 mod test_help;

@@ -11,12 +11,13 @@ mod units;
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, IsTerminal, Read};
 use std::str::FromStr;
 
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use csv::{ByteRecord, StringRecord};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Context, actor};
 use crate::cli::{ImportArgs, ImportKind};
@@ -35,6 +36,11 @@ pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
     } else {
         Box::new(File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?)
     };
+    let progress = progress_bar(&args, ctx.out.quiet);
+    let input: Box<dyn Read> = match &progress {
+        Some(bar) => Box::new(bar.wrap_read(input)),
+        None => input,
+    };
     let mut rows = Rows::new(BufReader::with_capacity(1 << 16, input))?;
     let mut store = ctx.open(if args.dry_run { Access::Read } else { Access::Write })?;
     let txn = store.begin()?;
@@ -45,6 +51,9 @@ pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
         ImportKind::Registrations => ("registrations", registrations::import(ctx, &txn, &mut rows, entry)?),
         ImportKind::Transfers => ("transfers", transfers::import(ctx, &txn, &mut rows, entry)?),
     };
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
     rows.problems.into_result()?;
     if args.dry_run {
         // Dropping the transaction rolls back whatever was checked.
@@ -78,6 +87,31 @@ pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
         false,
         (tally.new > 0).then_some(entry),
     )
+}
+
+/// A bar on stderr when it is a terminal (bytes of the file read, or a
+/// spinner for standard input); nothing for scripts and pipes.
+fn progress_bar(args: &ImportArgs, quiet: bool) -> Option<ProgressBar> {
+    if quiet || !io::stderr().is_terminal() {
+        return None;
+    }
+    let size = std::fs::metadata(&args.file)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let bar = match size {
+        Some(size) => ProgressBar::new(size).with_style(
+            ProgressStyle::with_template("{spinner} importing {msg} {wide_bar} {bytes}/{total_bytes} {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} importing {msg} {bytes}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    bar.set_message(format!("{:?}", args.kind).to_lowercase());
+    Some(bar)
 }
 
 #[derive(Debug, Default, Clone, Copy)]
