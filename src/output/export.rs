@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::drive::DriveJson;
 use super::number::grouped;
+use super::totals::{figure_cells, row_cells};
 use super::{Out, SCHEMA_VERSION, opt};
 use crate::cli::Format;
 use crate::ledger::Drive;
@@ -113,43 +114,18 @@ pub fn export_summary(out: &mut Out, summary: &SummaryJson, ndjson: bool) -> Res
         }
         Format::Json => out.json(summary),
         Format::Csv | Format::Table => {
-            let t = summary.totals;
-            let mut rows = vec![vec![
-                "all".to_string(),
-                String::new(),
-                t.drives.to_string(),
-                t.registered.to_string(),
-                t.deferred.to_string(),
-                t.units.to_string(),
-                t.volume_ml.to_string(),
-                t.transferred.to_string(),
-                t.discarded.to_string(),
-                t.in_stock.to_string(),
-                t.years.to_string(),
-                opt(&t.first_year),
-                opt(&t.last_year),
-            ]];
+            let mut all = vec!["all".to_string(), String::new()];
+            all.extend(figure_cells(summary.totals));
+            let mut rows = vec![all];
             for (scope, scoped) in [
                 ("campaign", summary.by_campaign),
                 ("year", summary.by_year),
                 ("drive", summary.by_drive),
             ] {
                 for r in scoped {
-                    rows.push(vec![
-                        scope.to_string(),
-                        r.key.clone(),
-                        r.drives.to_string(),
-                        opt(&r.registered),
-                        opt(&r.deferred),
-                        opt(&r.units),
-                        opt(&r.volume_ml),
-                        opt(&r.transferred),
-                        opt(&r.discarded),
-                        opt(&r.in_stock),
-                        opt(&r.years),
-                        opt(&r.first_year),
-                        opt(&r.last_year),
-                    ]);
+                    let mut row = vec![scope.to_string()];
+                    row.extend(row_cells(r));
+                    rows.push(row);
                 }
             }
             out.csv(&SUMMARY_COLUMNS, rows)
