@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCandidates;
 
+use crate::ledger::merge::SinceArg;
 use crate::ledger::{
     BloodGroup, Count, DateArg, DiscardReason, DonorId, GroupCount, Label, Product, Sex, Slug, UnitId, Volume, WeightKg,
 };
@@ -153,7 +154,7 @@ pub enum Command {
     Import(ImportArgs),
     /// Export records or the nightly summary as JSON, NDJSON or CSV
     #[command(
-        after_help = "Examples:\n  bloodledger export summary --out /var/reports/nightly.json\n  bloodledger export drives --format csv --out drives.csv"
+        after_help = "Examples:\n  bloodledger export summary --out /var/reports/nightly.json\n  bloodledger export drives --format csv --out drives.csv\n  bloodledger export bundle --out muongla-2027-07.bundle --since 2027-07-01"
     )]
     Export(ExportArgs),
     /// Copy the ledger consistently, even while others write to it
@@ -191,6 +192,25 @@ pub enum Command {
         after_help = "Examples:\n  bloodledger man | man -l -\n  bloodledger man > ~/.local/share/man/man1/bloodledger.1"
     )]
     Man,
+    /// Merge another site's ledger or bundle into this one, all or nothing
+    #[command(
+        after_help = "Examples:\n  bloodledger --db province.db merge /media/usb/muongla.db\n  bloodledger --db province.db merge muongla-2027-07.bundle --dry-run"
+    )]
+    Merge(MergeArgs),
+    /// The sites whose entries this ledger holds, with their last merge
+    #[command(after_help = "Example:\n  bloodledger sites --json")]
+    Sites,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Another ledger file (opened read-only) or a bundle from `export bundle`
+    pub path: PathBuf,
+    /// Check everything and say what would be merged, but write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub actor: ActorArgs,
 }
 
 #[derive(Debug, Args)]
@@ -210,6 +230,9 @@ pub struct ImportArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportKind {
     Drives,
+    Units,
+    Registrations,
+    Transfers,
 }
 
 #[derive(Debug, Args)]
@@ -223,12 +246,20 @@ pub struct ExportArgs {
     /// Include donors' names, birth dates, phones and national ids
     #[arg(long)]
     pub include_pii: bool,
+    /// With `bundle`: only entries recorded on or after DATE (UTC), or after ENTRY (#42 or its id)
+    #[arg(long, value_name = "DATE|ENTRY")]
+    pub since: Option<SinceArg>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportKind {
     Drives,
+    Units,
+    Registrations,
+    Transfers,
     Summary,
+    /// Entries with their records, for `merge` at another site (always --out; holds personal data)
+    Bundle,
 }
 
 #[derive(Debug, Args)]
@@ -485,7 +516,7 @@ pub struct SelectionArgs {
 pub struct TotalsArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
-    /// One row per year, month, drive, campaign, province, district, group or facility
+    /// One row per year, month, drive, campaign, province, district, group, facility or site
     #[arg(long, value_enum)]
     pub by: Option<ByKey>,
     /// Language of the sentence: en, vi or nb [default: from LANG, else en]
@@ -506,6 +537,8 @@ pub enum ByKey {
     District,
     Group,
     Facility,
+    /// The site whose ledger created each drive
+    Site,
 }
 
 #[derive(Debug, Args)]

@@ -125,7 +125,6 @@ pub fn generate(dir: &Path, target_units: u64, seed: u64) -> std::io::Result<Gen
         transfers: 0,
     };
     let drive_count = (target_units / 200).max(1);
-    let mut donor_pool = 0u64;
     for d in 0..drive_count {
         let (province, districts) = PROVINCES[rng.below(PROVINCES.len() as u64) as usize];
         let district = districts[rng.below(districts.len() as u64) as usize];
@@ -151,17 +150,10 @@ pub fn generate(dir: &Path, target_units: u64, seed: u64) -> std::io::Result<Gen
         for u in 0..unit_count {
             let group = rng.weighted(GROUPS);
             let volume = rng.weighted(VOLUMES);
-            // Half the donors come back from the pool of earlier ones.
-            let donor = if rng.below(2) == 0 && donor_pool > 0 {
-                rng.below(donor_pool)
-            } else {
-                donor_pool += 1;
-                donor_pool - 1
-            };
-            let donor_id = format!("VN{donor:09}");
+            // No donor registry: each unit is an anonymous donation (its own
+            // registration); the deferrals are in registrations.csv.
             let unit_id = format!("U{d:06}{u:04}");
-            writeln!(units, "{unit_id},{slug},{date},{group},{volume},whole-blood,{donor_id}")?;
-            writeln!(registrations, "{slug},{donor_id},donated,")?;
+            writeln!(units, "{unit_id},{slug},{date},{group},{volume},whole-blood,")?;
             made.units += 1;
             made.registrations += 1;
             if rng.below(100) < 97 {
@@ -171,9 +163,8 @@ pub fn generate(dir: &Path, target_units: u64, seed: u64) -> std::io::Result<Gen
             }
         }
         for _ in 0..deferred {
-            donor_pool += 1;
             let reason = ["low haemoglobin", "blood pressure", "recent illness", "low weight"][rng.below(4) as usize];
-            writeln!(registrations, "{slug},VN{:09},deferred,{reason}", donor_pool - 1)?;
+            writeln!(registrations, "{slug},,deferred,{reason}")?;
             made.registrations += 1;
         }
     }

@@ -18,6 +18,8 @@ mod unit;
 mod ask;
 pub(crate) mod complete;
 mod shell;
+// Multi-site ledgers (issue 7).
+mod merge;
 
 use std::path::PathBuf;
 
@@ -101,6 +103,8 @@ pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
         Command::Stock(args) => unit::stock(ctx, args),
         Command::Completions(args) => shell::completions(ctx, args),
         Command::Man => shell::man(ctx),
+        Command::Merge(args) => merge::run(ctx, args),
+        Command::Sites => merge::sites(ctx),
     }
 }
 

@@ -76,6 +76,7 @@ pub fn run(ctx: &mut Context, args: TotalsArgs) -> Result<()> {
         ByKey::District => By::District,
         ByKey::Group => By::Group,
         ByKey::Facility => By::Facility,
+        ByKey::Site => By::Site,
     });
     let lang = output::number::language(crate::config::sentence_language(args.lang.as_deref()))
         .unwrap_or_else(output::number::english);

@@ -42,6 +42,13 @@ pub fn run(ctx: &mut Context, args: VoidArgs) -> Result<()> {
             target.number
         );
     }
+    if txn.entry_action(target.number)?.as_deref() == Some("merge") {
+        refuse!(
+            hint = "to take back what a merge brought, void those entries themselves (see `bloodledger history`)",
+            "entry #{} records a merge and cannot be voided: the merged entries keep their own ids",
+            target.number
+        );
+    }
     if let Some(by) = target.voided_by {
         refuse!(
             hint = "see `bloodledger history`",

@@ -213,6 +213,8 @@ pub struct Drive {
     pub transfers: Vec<TransferLine>,
     pub discards: Vec<DiscardLine>,
     pub items: Items,
+    /// The site whose ledger created the drive (DESIGN §3).
+    pub site_id: String,
 }
 
 // For each figure, the itemised records win when the drive has any of that

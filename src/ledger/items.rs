@@ -183,7 +183,7 @@ impl fmt::Display for DonorId {
 }
 
 /// What happened when a person presented at a drive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Donated,

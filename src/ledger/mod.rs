@@ -6,6 +6,7 @@ pub mod check;
 pub mod donor;
 pub mod drive;
 pub mod items;
+pub mod merge;
 pub mod rules;
 pub mod stock;
 pub mod text;

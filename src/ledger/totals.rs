@@ -44,6 +44,8 @@ pub enum By {
     District,
     Group,
     Facility,
+    /// The site whose ledger created the drive (multi-site ledgers).
+    Site,
 }
 
 impl By {
@@ -57,6 +59,7 @@ impl By {
             By::District => "district",
             By::Group => "group",
             By::Facility => "facility",
+            By::Site => "site",
         }
     }
 }
@@ -203,6 +206,7 @@ fn rows_by_drive_key(selected: &[&Drive], by: By) -> Vec<Row> {
             By::Campaign => text_key(&drive.attrs.campaign),
             By::Province => text_key(&drive.attrs.province),
             By::District => text_key(&drive.attrs.district),
+            By::Site => (drive.site_id.clone(), drive.site_id.clone()),
             By::Group | By::Facility => unreachable!("handled by their own functions"),
         };
         let label = labels.entry(sort.clone()).or_insert(label).clone();
@@ -312,6 +316,7 @@ mod tests {
                         transfers: Vec::new(),
                         discards: Vec::new(),
                         items: Default::default(),
+                        site_id: String::new(),
                     };
                     if !held {
                         return drive;
@@ -373,6 +378,7 @@ mod tests {
         prop::collection::vec(drive(), 0..25).prop_map(|mut drives| {
             for (i, drive) in drives.iter_mut().enumerate() {
                 drive.slug = format!("drive-{i}");
+                drive.site_id = format!("site-{}", i % 3);
             }
             drives
         })
@@ -421,7 +427,7 @@ mod tests {
         #[test]
         fn every_grouping_adds_up_to_the_whole(drives in drives()) {
             let whole = totals(&drives, &Selection::default(), None).figures;
-            for by in [By::Year, By::Month, By::Drive, By::Campaign, By::Province, By::District] {
+            for by in [By::Year, By::Month, By::Drive, By::Campaign, By::Province, By::District, By::Site] {
                 let rows = totals(&drives, &Selection::default(), Some(by)).rows;
                 let sum = sum_rows(&rows);
                 let expected = Figures { years: 0, first_year: None, last_year: None, ..whole.clone() };

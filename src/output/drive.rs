@@ -83,30 +83,30 @@ const LIST_COLUMNS: [&str; 11] = [
     "in_stock",
 ];
 
+/// A drive as one CSV row of [`LIST_COLUMNS`].
+fn list_cells(d: &Drive) -> Vec<String> {
+    vec![
+        d.slug.clone(),
+        d.date.to_string(),
+        d.status.as_str().into(),
+        opt(&d.attrs.campaign),
+        opt(&d.attrs.province),
+        opt(&d.attrs.district),
+        d.registered().to_string(),
+        d.units().to_string(),
+        d.transferred().to_string(),
+        d.discarded().to_string(),
+        d.in_stock().to_string(),
+    ]
+}
+
 pub fn drive_list(out: &mut Out, drives: &[Drive]) -> Result<()> {
     match out.format {
         Format::Json => out.json(&serde_json::json!({
             "schema_version": SCHEMA_VERSION,
             "drives": drives.iter().map(DriveJson::of).collect::<Vec<_>>(),
         })),
-        Format::Csv => out.csv(
-            &LIST_COLUMNS,
-            drives.iter().map(|d| {
-                vec![
-                    d.slug.clone(),
-                    d.date.to_string(),
-                    d.status.as_str().into(),
-                    opt(&d.attrs.campaign),
-                    opt(&d.attrs.province),
-                    opt(&d.attrs.district),
-                    d.registered().to_string(),
-                    d.units().to_string(),
-                    d.transferred().to_string(),
-                    d.discarded().to_string(),
-                    d.in_stock().to_string(),
-                ]
-            }),
-        ),
+        Format::Csv => out.csv(&LIST_COLUMNS, drives.iter().map(list_cells)),
         Format::Table => {
             if drives.is_empty() {
                 return out.line(
@@ -154,22 +154,7 @@ pub fn drive_show(out: &mut Out, d: &Drive) -> Result<()> {
             doc["schema_version"] = SCHEMA_VERSION.into();
             out.json(&doc)
         }
-        Format::Csv => out.csv(
-            &LIST_COLUMNS,
-            [vec![
-                d.slug.clone(),
-                d.date.to_string(),
-                d.status.as_str().into(),
-                opt(&d.attrs.campaign),
-                opt(&d.attrs.province),
-                opt(&d.attrs.district),
-                d.registered().to_string(),
-                d.units().to_string(),
-                d.transferred().to_string(),
-                d.discarded().to_string(),
-                d.in_stock().to_string(),
-            ]],
-        ),
+        Format::Csv => out.csv(&LIST_COLUMNS, [list_cells(d)]),
         Format::Table => {
             let mut about = Table::new(&["drive", &d.slug]);
             let place = [&d.attrs.venue, &d.attrs.district, &d.attrs.province]

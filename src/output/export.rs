@@ -8,10 +8,12 @@ use serde::Serialize;
 
 use super::drive::DriveJson;
 use super::number::grouped;
+use super::totals::{figure_cells, row_cells};
 use super::{Out, SCHEMA_VERSION, opt};
 use crate::cli::Format;
 use crate::ledger::Drive;
 use crate::ledger::totals::{Figures, Row};
+use crate::store::Cell;
 
 /// The CSV columns of `export drives`: what describes a drive, then its figures.
 const DRIVE_COLUMNS: [&str; 16] = [
@@ -112,43 +114,18 @@ pub fn export_summary(out: &mut Out, summary: &SummaryJson, ndjson: bool) -> Res
         }
         Format::Json => out.json(summary),
         Format::Csv | Format::Table => {
-            let t = summary.totals;
-            let mut rows = vec![vec![
-                "all".to_string(),
-                String::new(),
-                t.drives.to_string(),
-                t.registered.to_string(),
-                t.deferred.to_string(),
-                t.units.to_string(),
-                t.volume_ml.to_string(),
-                t.transferred.to_string(),
-                t.discarded.to_string(),
-                t.in_stock.to_string(),
-                t.years.to_string(),
-                opt(&t.first_year),
-                opt(&t.last_year),
-            ]];
+            let mut all = vec!["all".to_string(), String::new()];
+            all.extend(figure_cells(summary.totals));
+            let mut rows = vec![all];
             for (scope, scoped) in [
                 ("campaign", summary.by_campaign),
                 ("year", summary.by_year),
                 ("drive", summary.by_drive),
             ] {
                 for r in scoped {
-                    rows.push(vec![
-                        scope.to_string(),
-                        r.key.clone(),
-                        r.drives.to_string(),
-                        opt(&r.registered),
-                        opt(&r.deferred),
-                        opt(&r.units),
-                        opt(&r.volume_ml),
-                        opt(&r.transferred),
-                        opt(&r.discarded),
-                        opt(&r.in_stock),
-                        opt(&r.years),
-                        opt(&r.first_year),
-                        opt(&r.last_year),
-                    ]);
+                    let mut row = vec![scope.to_string()];
+                    row.extend(row_cells(r));
+                    rows.push(row);
                 }
             }
             out.csv(&SUMMARY_COLUMNS, rows)
@@ -198,5 +175,96 @@ pub fn imported(out: &mut Out, kind: &str, new: u64, present: u64, dry_run: bool
             };
             out.line(&line)
         }
+    }
+}
+
+/// Streams records of `export units|registrations|transfers`: JSON as one
+/// document written record by record, NDJSON one record a line, or CSV.
+pub struct RecordWriter<'a> {
+    out: &'a mut Out,
+    columns: Vec<&'static str>,
+    ndjson: bool,
+    written: u64,
+    csv: Option<csv::Writer<Vec<u8>>>,
+}
+
+impl<'a> RecordWriter<'a> {
+    pub fn start(out: &'a mut Out, kind: &str, columns: Vec<&'static str>, ndjson: bool) -> Result<RecordWriter<'a>> {
+        let mut writer = RecordWriter {
+            csv: None,
+            columns,
+            ndjson,
+            written: 0,
+            out,
+        };
+        match writer.out.format {
+            Format::Json if ndjson => {}
+            Format::Json => write!(writer.out.raw(), "{{\"schema_version\":{SCHEMA_VERSION},\"{kind}\":[")?,
+            Format::Csv | Format::Table => {
+                let mut csv = csv::Writer::from_writer(Vec::with_capacity(1 << 12));
+                csv.write_record(&writer.columns)?;
+                writer.csv = Some(csv);
+                writer.drain_csv()?;
+            }
+        }
+        Ok(writer)
+    }
+
+    pub fn write(&mut self, cells: &[Cell]) -> Result<()> {
+        if let Some(csv) = &mut self.csv {
+            csv.write_record(cells.iter().map(|c| match c {
+                Cell::Text(t) => t.clone().unwrap_or_default(),
+                Cell::Int(n) => n.map(|n| n.to_string()).unwrap_or_default(),
+            }))?;
+            self.written += 1;
+            // Hand the buffer on every few records: constant memory.
+            if self.written.is_multiple_of(256) {
+                self.drain_csv()?;
+            }
+            return Ok(());
+        }
+        let w = self.out.raw();
+        if !self.ndjson {
+            w.write_all(if self.written > 0 { b",\n" } else { b"\n" })?;
+        }
+        // Written by hand so the keys keep the documented column order.
+        w.write_all(b"{")?;
+        for (i, (name, cell)) in self.columns.iter().zip(cells).enumerate() {
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut *w, name)?;
+            w.write_all(b":")?;
+            match cell {
+                Cell::Text(t) => serde_json::to_writer(&mut *w, t)?,
+                Cell::Int(n) => serde_json::to_writer(&mut *w, n)?,
+            }
+        }
+        w.write_all(b"}")?;
+        if self.ndjson {
+            w.write_all(b"\n")?;
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    fn drain_csv(&mut self) -> Result<()> {
+        if let Some(csv) = self.csv.take() {
+            let mut buffer = csv.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))?;
+            self.out.raw().write_all(&buffer)?;
+            buffer.clear();
+            self.csv = Some(csv::Writer::from_writer(buffer));
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<u64> {
+        self.drain_csv()?;
+        match self.out.format {
+            Format::Json if self.ndjson => {}
+            Format::Json => self.out.raw().write_all(b"\n]}\n")?,
+            _ => {}
+        }
+        Ok(self.written)
     }
 }

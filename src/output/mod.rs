@@ -16,6 +16,8 @@ mod chart;
 mod overview;
 pub mod prompt;
 pub mod style;
+// Multi-site ledgers (issue 7).
+pub mod merge;
 
 use std::io::{self, Write};
 
@@ -25,7 +27,7 @@ use serde::Serialize;
 pub use catalog::{campaigns, facilities};
 pub use chart::totals_chart;
 pub use drive::{drive_list, drive_show};
-pub use export::{SummaryJson, backed_up, export_drives, export_summary, imported};
+pub use export::{RecordWriter, SummaryJson, backed_up, export_drives, export_summary, imported};
 pub use journal::{history, problems, written};
 pub use overview::overview;
 pub use totals::totals;

@@ -33,7 +33,7 @@ const FIELDS: [&str; 11] = [
     "last_year",
 ];
 
-fn figure_cells(f: &Figures) -> Vec<String> {
+pub(super) fn figure_cells(f: &Figures) -> Vec<String> {
     vec![
         f.drives.to_string(),
         f.registered.to_string(),
@@ -49,7 +49,7 @@ fn figure_cells(f: &Figures) -> Vec<String> {
     ]
 }
 
-fn row_cells(r: &Row) -> Vec<String> {
+pub(super) fn row_cells(r: &Row) -> Vec<String> {
     vec![
         r.key.clone(),
         r.drives.to_string(),

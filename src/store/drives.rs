@@ -29,7 +29,8 @@ impl Txn<'_> {
         );
         Ok(self
             .tx
-            .query_row(&sql, params![slug_key], |r| {
+            .prepare_cached(&sql)?
+            .query_row(params![slug_key], |r| {
                 Ok(DriveRef {
                     id: r.get(0)?,
                     uuid: r.get(1)?,
@@ -44,10 +45,9 @@ impl Txn<'_> {
     }
 
     pub fn insert_drive(&self, entry: i64, slug: &str, uuid: &str) -> Result<DriveRef> {
-        self.tx.execute(
-            "INSERT INTO drives (uuid, entry, slug, slug_key) VALUES (?1, ?2, ?3, ?4)",
-            params![uuid, entry, slug, fold(slug)],
-        )?;
+        self.tx
+            .prepare_cached("INSERT INTO drives (uuid, entry, slug, slug_key) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![uuid, entry, slug, fold(slug)])?;
         Ok(DriveRef {
             id: self.tx.last_insert_rowid(),
             uuid: uuid.to_string(),
@@ -65,10 +65,11 @@ impl Txn<'_> {
         date: NaiveDate,
         campaign_id: Option<i64>,
     ) -> Result<()> {
-        self.tx.execute(
+        self.tx.prepare_cached(
             "INSERT INTO drive_versions
                (drive, entry, date, name, campaign, province, province_key, district, district_key, venue, organiser, target)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+)?.execute(
             params![
                 drive,
                 entry,
@@ -88,10 +89,12 @@ impl Txn<'_> {
     }
 
     pub fn insert_tally(&self, drive: i64, entry: i64, tally: &Tally) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO tallies (uuid, drive, entry, registered, deferred, collected, volume_ml)
+        self.tx
+            .prepare_cached(
+                "INSERT INTO tallies (uuid, drive, entry, registered, deferred, collected, volume_ml)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
+            )?
+            .execute(params![
                 uuid::Uuid::now_v7().to_string(),
                 drive,
                 entry,
@@ -99,8 +102,7 @@ impl Txn<'_> {
                 tally.deferred,
                 tally.collected,
                 tally.volume_ml
-            ],
-        )?;
+            ])?;
         let tally_id = self.tx.last_insert_rowid();
         let mut stmt = self
             .tx
@@ -112,40 +114,41 @@ impl Txn<'_> {
     }
 
     pub fn insert_status(&self, drive: i64, entry: i64, closed: bool) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO drive_status (drive, entry, status) VALUES (?1, ?2, ?3)",
-            params![drive, entry, if closed { "closed" } else { "open" }],
-        )?;
+        self.tx
+            .prepare_cached("INSERT INTO drive_status (drive, entry, status) VALUES (?1, ?2, ?3)")?
+            .execute(params![drive, entry, if closed { "closed" } else { "open" }])?;
         Ok(())
     }
 
     pub fn insert_transfer(&self, drive: i64, entry: i64, facility: i64, date: NaiveDate, units: u64) -> Result<i64> {
-        self.tx.execute(
-            "INSERT INTO transfers (uuid, drive, entry, facility, date, units) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
+        self.tx
+            .prepare_cached(
+                "INSERT INTO transfers (uuid, drive, entry, facility, date, units) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
                 uuid::Uuid::now_v7().to_string(),
                 drive,
                 entry,
                 facility,
                 date.to_string(),
                 units
-            ],
-        )?;
+            ])?;
         Ok(self.tx.last_insert_rowid())
     }
 
     pub fn insert_discard(&self, drive: i64, entry: i64, date: NaiveDate, units: u64, reason: &str) -> Result<i64> {
-        self.tx.execute(
-            "INSERT INTO discards (uuid, drive, entry, date, units, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
+        self.tx
+            .prepare_cached(
+                "INSERT INTO discards (uuid, drive, entry, date, units, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
                 uuid::Uuid::now_v7().to_string(),
                 drive,
                 entry,
                 date.to_string(),
                 units,
                 reason
-            ],
-        )?;
+            ])?;
         Ok(self.tx.last_insert_rowid())
     }
 
@@ -160,7 +163,8 @@ impl Txn<'_> {
     pub fn drives(&self, only: Option<i64>) -> Result<Vec<Drive>> {
         let sql = format!(
             "SELECT d.id, d.slug, v.date, v.name, c.slug, c.name, v.province, v.district, v.venue, v.organiser, v.target,
-                    (SELECT s.status FROM drive_status s WHERE s.drive = d.id AND {live_s} ORDER BY s.entry DESC LIMIT 1)
+                    (SELECT s.status FROM drive_status s WHERE s.drive = d.id AND {live_s} ORDER BY s.entry DESC LIMIT 1),
+                    (SELECT e.site_id FROM entries e WHERE e.number = d.entry)
              FROM drives d
              JOIN drive_versions v ON v.id = (
                  SELECT v2.id FROM drive_versions v2 WHERE v2.drive = d.id AND {live_v2} ORDER BY v2.entry DESC LIMIT 1)
@@ -202,6 +206,7 @@ impl Txn<'_> {
                 transfers: Vec::new(),
                 discards: Vec::new(),
                 items: Default::default(),
+                site_id: r.get(12)?,
             });
         }
         drop(rows);

@@ -155,7 +155,11 @@ impl Txn<'_> {
              FROM donors o WHERE o.donor_key = ?1 AND {} ORDER BY o.id DESC LIMIT 1",
             live("o")
         );
-        Ok(self.tx.query_row(&sql, params![key], donor_record).optional()?)
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row(params![key], donor_record)
+            .optional()?)
     }
 
     /// Every live donor, by id.
@@ -175,9 +179,10 @@ impl Txn<'_> {
     }
 
     pub fn insert_donor(&self, entry: i64, donor: &NewDonor) -> Result<i64> {
-        self.tx.execute(
+        self.tx.prepare_cached(
             "INSERT INTO donors (uuid, entry, donor_id, donor_key, name, born, sex, blood_group, weight_kg, phone, national_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+)?.execute(
             params![
                 donor.uuid,
                 entry,
@@ -244,7 +249,8 @@ impl Txn<'_> {
         );
         Ok(self
             .tx
-            .query_row(&sql, params![drive, donor], |r| {
+            .prepare_cached(&sql)?
+            .query_row(params![drive, donor], |r| {
                 Ok(RegistrationRef {
                     id: r.get(0)?,
                     outcome: parsed(r.get(1)?)?,
@@ -257,10 +263,12 @@ impl Txn<'_> {
     }
 
     pub fn insert_registration(&self, entry: i64, reg: &NewRegistration) -> Result<i64> {
-        self.tx.execute(
-            "INSERT INTO registrations (uuid, entry, drive, donor, outcome, reason, override)
+        self.tx
+            .prepare_cached(
+                "INSERT INTO registrations (uuid, entry, drive, donor, outcome, reason, override)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
+            )?
+            .execute(params![
                 reg.uuid,
                 entry,
                 reg.drive,
@@ -268,17 +276,18 @@ impl Txn<'_> {
                 reg.outcome.as_str(),
                 reg.reason,
                 reg.override_reason
-            ],
-        )?;
+            ])?;
         Ok(self.tx.last_insert_rowid())
     }
 
     pub fn insert_unit(&self, entry: i64, unit: &NewUnit) -> Result<i64> {
-        self.tx.execute(
-            "INSERT INTO units (uuid, entry, unit_id, drive, registration, donor, blood_group, volume_ml, product,
+        self.tx
+            .prepare_cached(
+                "INSERT INTO units (uuid, entry, unit_id, drive, registration, donor, blood_group, volume_ml, product,
                                 collected_on, expires_on, override)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
+            )?
+            .execute(params![
                 unit.uuid,
                 entry,
                 unit.unit_id,
@@ -291,8 +300,7 @@ impl Txn<'_> {
                 unit.collected_on.to_string(),
                 unit.expires_on.to_string(),
                 unit.override_reason,
-            ],
-        )?;
+            ])?;
         Ok(self.tx.last_insert_rowid())
     }
 
@@ -305,7 +313,8 @@ impl Txn<'_> {
         );
         let found = self
             .tx
-            .query_row(&sql, params![unit_id], |r| unit_record(r, r.get(14)?))
+            .prepare_cached(&sql)?
+            .query_row(params![unit_id], |r| unit_record(r, r.get(14)?))
             .optional()?;
         let Some(mut unit) = found else { return Ok(None) };
         unit.movement = self.movement_of(unit.id)?;
@@ -322,7 +331,8 @@ impl Txn<'_> {
         );
         let transferred = self
             .tx
-            .query_row(&sql, params![unit], |r| {
+            .prepare_cached(&sql)?
+            .query_row(params![unit], |r| {
                 Ok(Movement::Transferred {
                     facility: r.get(0)?,
                     facility_name: r.get(1)?,
@@ -341,7 +351,8 @@ impl Txn<'_> {
         );
         Ok(self
             .tx
-            .query_row(&sql, params![unit], |r| {
+            .prepare_cached(&sql)?
+            .query_row(params![unit], |r| {
                 Ok(Movement::Discarded {
                     reason: r.get(0)?,
                     date: date(r.get(1)?)?,
@@ -478,5 +489,18 @@ impl Txn<'_> {
             *items.by_product.entry(product).or_default() += units;
         }
         Ok(())
+    }
+
+    /// Live registrations at `drive` with no donor, this outcome and reason.
+    pub fn anonymous_registrations(&self, drive: i64, outcome: Outcome, reason: Option<&str>) -> Result<u64> {
+        let sql = format!(
+            "SELECT count(*) FROM registrations r
+             WHERE r.drive = ?1 AND r.donor IS NULL AND r.outcome = ?2 AND r.reason IS ?3 AND {}",
+            live("r")
+        );
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row(params![drive, outcome.as_str(), reason], |r| r.get(0))?)
     }
 }

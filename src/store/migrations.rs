@@ -12,6 +12,7 @@ use crate::error::UserError;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_ledger", include_str!("../../migrations/0001_ledger.sql")),
     ("0002_items", include_str!("../../migrations/0002_items.sql")),
+    ("0003_sites", include_str!("../../migrations/0003_sites.sql")),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

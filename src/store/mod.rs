@@ -15,8 +15,10 @@
 mod backup;
 mod catalog;
 mod drives;
+mod export;
 mod items;
 mod journal;
+mod merge;
 mod migrations;
 
 use std::fs::OpenOptions;
@@ -30,8 +32,10 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub use catalog::{Campaign, Facility};
 pub use drives::DriveRef;
+pub use export::{Cell, ExportTable};
 pub use items::{DonorEvent, DonorRecord, NewDonor, NewRegistration, NewUnit};
 pub use journal::{EntryRef, HistoryEntry, NewEntry, StoredEntry};
+pub use merge::{Placed, Since, SiteRow};
 
 use crate::error::UserError;
 
@@ -125,15 +129,17 @@ impl Store {
 
     fn prepare(&mut self, path: &Path) -> Result<()> {
         self.conn.busy_timeout(crate::config::busy_timeout())?;
-        // rusqlite keeps 16 by default; one imported line uses more than
-        // that, and a statement parsed again on every line costs more than
-        // running it.
-        self.conn.set_prepared_statement_cache_capacity(64);
+        // Imports run a few dozen distinct statements per line: keep them all prepared.
+        self.conn.set_prepared_statement_cache_capacity(128);
         self.conn.pragma_update(None, "foreign_keys", true)?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         self.conn
             .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        // Query-planner stability: otherwise SQLite re-prepares a statement
+        // each time a new value is bound to a parameter it might plan
+        // around, which cost an import three quarters of its time.
+        self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         migrations::migrate(&mut self.conn, path)?;
         // A backup is a single file in rollback mode; written to, it becomes a ledger again.
         if self.access == Access::Write {

@@ -1,7 +1,9 @@
+mod test_bulk;
 mod test_chart;
 mod test_check;
 mod test_colour;
 mod test_confirmations;
+mod test_contracts;
 mod test_core;
 mod test_exchange;
 mod test_hardening;
@@ -10,6 +12,7 @@ mod test_hostile;
 mod test_items;
 mod test_journal;
 mod test_languages;
+mod test_merge;
 mod test_output;
 mod test_prompts;
 mod test_rules;

@@ -208,3 +208,22 @@ fn a_backup_opens_as_a_ledger_with_the_same_totals() {
     let stderr = ledger.refused(&["backup", copy.to_str().unwrap()], 1);
     assert!(stderr.contains("already exists"), "{stderr}");
 }
+
+#[test]
+fn the_summary_as_csv_is_tidy() {
+    let ledger = with_campaign();
+    ledger.ok(&["import", "drives", DRIVES]);
+    let csv = ledger.ok(&["export", "summary", "--format", "csv"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "scope,key,drives,registered,deferred,units,volume_ml,transferred,discarded,in_stock,years,first_year,last_year"
+    );
+    assert_eq!(lines[1], "all,,9,47028,5800,40544,0,0,0,40544,8,2017,2024");
+    assert_eq!(
+        lines[2],
+        "campaign,red-journey,9,47028,5800,40544,0,0,0,40544,8,2017,2024"
+    );
+    assert_eq!(lines.iter().filter(|l| l.starts_with("year,")).count(), 8);
+    assert_eq!(lines.iter().filter(|l| l.starts_with("drive,")).count(), 9);
+}

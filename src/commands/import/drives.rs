@@ -38,14 +38,7 @@ pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64)
         };
         let slug = line.parse::<Slug>(&columns, "slug", problems).ok().flatten();
         let date = line.parse::<DateArg>(&columns, "date", problems).ok().flatten();
-        for (column, missing) in [
-            ("slug", line.get(&columns, "slug").is_none()),
-            ("date", line.get(&columns, "date").is_none()),
-        ] {
-            if missing {
-                problems.add(line.number, column, "", "this column needs a value");
-            }
-        }
+        line.require(&columns, REQUIRED, problems);
         let attrs = DriveAttrs {
             date: date.map(|d| d.resolve(ctx.today)),
             name: text("name", problems),

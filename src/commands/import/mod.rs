@@ -5,20 +5,27 @@
 //! counted, not added, so importing twice adds nothing.
 
 mod drives;
+mod registrations;
+mod transfers;
+mod units;
 
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, IsTerminal, Read};
 use std::str::FromStr;
 
 use anyhow::{Context as _, Result};
+use chrono::NaiveDate;
 use csv::{ByteRecord, StringRecord};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Context, actor};
 use crate::cli::{ImportArgs, ImportKind};
 use crate::error::UserError;
+use crate::ledger::{DriveStatus, Slug};
 use crate::output;
 use crate::refuse;
-use crate::store::{Access, NewEntry};
+use crate::store::{Access, NewEntry, Txn};
 
 /// How many bad lines an error lists before it only counts them.
 const SHOWN_ERRORS: usize = 20;
@@ -38,13 +45,24 @@ pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
         }
         Box::new(File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?)
     };
+    let progress = progress_bar(&args, ctx.out.quiet);
+    let input: Box<dyn Read> = match &progress {
+        Some(bar) => Box::new(bar.wrap_read(input)),
+        None => input,
+    };
     let mut rows = Rows::new(BufReader::with_capacity(1 << 16, input))?;
     let mut store = ctx.open(if args.dry_run { Access::Read } else { Access::Write })?;
     let txn = store.begin()?;
     let entry = txn.reserve_entry()?;
     let (kind, tally) = match args.kind {
         ImportKind::Drives => ("drives", drives::import(ctx, &txn, &mut rows, entry)?),
+        ImportKind::Units => ("units", units::import(ctx, &txn, &mut rows, entry)?),
+        ImportKind::Registrations => ("registrations", registrations::import(ctx, &txn, &mut rows, entry)?),
+        ImportKind::Transfers => ("transfers", transfers::import(ctx, &txn, &mut rows, entry)?),
     };
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
     rows.problems.into_result()?;
     if args.dry_run {
         // Dropping the transaction rolls back whatever was checked.
@@ -78,6 +96,31 @@ pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
         false,
         (tally.new > 0).then_some(entry),
     )
+}
+
+/// A bar on stderr when it is a terminal (bytes of the file read, or a
+/// spinner for standard input); nothing for scripts and pipes.
+fn progress_bar(args: &ImportArgs, quiet: bool) -> Option<ProgressBar> {
+    if quiet || !io::stderr().is_terminal() {
+        return None;
+    }
+    let size = std::fs::metadata(&args.file)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let bar = match size {
+        Some(size) => ProgressBar::new(size).with_style(
+            ProgressStyle::with_template("{spinner} importing {msg} {wide_bar} {bytes}/{total_bytes} {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} importing {msg} {bytes}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    bar.set_message(format!("{:?}", args.kind).to_lowercase());
+    Some(bar)
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -257,6 +300,15 @@ impl Line {
         Some(self.record.get(*i)?.trim()).filter(|v| !v.is_empty())
     }
 
+    /// Records a problem for each required column left empty.
+    pub fn require(&self, columns: &Columns, required: &[&str], problems: &mut Problems) {
+        for column in required {
+            if self.get(columns, column).is_none() {
+                problems.add(self.number, column, "", "this column needs a value");
+            }
+        }
+    }
+
     /// Parses a cell with the same types the command line uses; a bad value
     /// is recorded as a problem and gives `Err(())`.
     pub fn parse<T: FromStr<Err = String>>(
@@ -271,5 +323,65 @@ impl Line {
                 problems.add(self.number, column, value, reason);
             }),
         }
+    }
+}
+
+/// The drives an import names, looked up once each.
+#[derive(Default)]
+pub struct Drives {
+    known: HashMap<String, Option<DriveInfo>>,
+}
+
+#[derive(Clone)]
+pub struct DriveInfo {
+    pub id: i64,
+    pub slug: String,
+    pub date: NaiveDate,
+}
+
+impl Drives {
+    /// The drive, if it exists and takes records (held, not closed, not in
+    /// the future); otherwise a problem on this line.
+    pub fn recordable(
+        &mut self,
+        ctx: &Context,
+        txn: &Txn,
+        slug: &Slug,
+        line: u64,
+        problems: &mut Problems,
+    ) -> Result<Option<DriveInfo>> {
+        let key = slug.key();
+        if !self.known.contains_key(&key) {
+            let info = match txn.find_drive(&key)? {
+                None => Err("no such drive; import the drives first".to_string()),
+                Some(found) => {
+                    let drive = txn.drive(found.id)?;
+                    if drive.status == DriveStatus::Closed {
+                        Err(format!(
+                            "drive is closed; reopen it with `bloodledger drive reopen {}`",
+                            drive.slug
+                        ))
+                    } else if drive.date > ctx.today {
+                        Err(format!("the drive is on {}, after today ({})", drive.date, ctx.today))
+                    } else {
+                        Ok(DriveInfo {
+                            id: found.id,
+                            slug: drive.slug,
+                            date: drive.date,
+                        })
+                    }
+                }
+            };
+            match info {
+                Ok(info) => {
+                    self.known.insert(key.clone(), Some(info));
+                }
+                Err(reason) => {
+                    problems.add(line, "drive", slug.as_str(), reason);
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(self.known.get(&key).cloned().flatten())
     }
 }

@@ -1,0 +1,213 @@
+//! Bulk import and streaming export of itemised records (issue 4).
+
+use std::fmt::Write as _;
+
+use crate::common::Ledger;
+
+const GROUPS: [&str; 8] = ["O+", "B+", "A+", "AB+", "O-", "B-", "A-", "AB-"];
+
+/// 100 drives of 200 units each, written as the README's CSV formats.
+fn files(ledger: &Ledger) -> (String, String, String) {
+    let (mut drives, mut units, mut transfers) = (
+        String::from("slug,name,date,campaign,province,district,venue\n"),
+        String::from("unit_id,drive,collected_on,blood_group,volume_ml,product,donor_id\n"),
+        String::from("unit_id,facility,date\n"),
+    );
+    for d in 0..100 {
+        let date = format!("2026-{:02}-{:02}", 1 + d % 10, 1 + d % 28);
+        writeln!(drives, "d{d:03},Drive {d},{date},,Sơn La,Mường La,").unwrap();
+        for u in 0..200 {
+            let id = format!("SL-{d:03}-{u:03}");
+            let volume = [250, 350, 450][u % 3];
+            writeln!(units, "{id},d{d:03},{date},{},{volume},,", GROUPS[(d + u) % 8]).unwrap();
+            if u % 4 == 0 {
+                writeln!(transfers, "{id},nihbt,{date}").unwrap();
+            }
+        }
+    }
+    let write = |name: &str, text: &str| {
+        let path = ledger.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    (
+        write("drives.csv", &drives),
+        write("units.csv", &units),
+        write("transfers.csv", &transfers),
+    )
+}
+
+fn loaded() -> (Ledger, String) {
+    let ledger = Ledger::new();
+    ledger.ok(&["facility", "add", "nihbt", "--name", "NIHBT"]);
+    let (drives, units, transfers) = files(&ledger);
+    ledger.ok(&["import", "drives", &drives]);
+    let first = ledger.json(&["import", "units", &units]);
+    assert_eq!(first["new"], 20_000);
+    ledger.ok(&["import", "transfers", &transfers]);
+    (ledger, units)
+}
+
+#[test]
+fn twenty_thousand_units_import_once_and_only_once() {
+    let (ledger, units) = loaded();
+    let totals = ledger.json(&["totals"]);
+    assert_eq!(totals["units"], 20_000);
+    assert_eq!(totals["drives"], 100);
+    assert_eq!(totals["transferred"], 5_000);
+    // Per drive: 67 × 250 + 67 × 350 + 66 × 450 ml.
+    assert_eq!(totals["volume_ml"], 100 * (67 * 250 + 67 * 350 + 66 * 450));
+    assert_eq!(totals["by_group"]["O+"], 2_500);
+
+    let before = ledger.dump();
+    assert_eq!(
+        ledger.ok(&["import", "units", &units]),
+        "Imported units: 0 new, 20 000 already present\n"
+    );
+    let from_stdin = ledger
+        .cmd(&["import", "units", "-"])
+        .write_stdin(std::fs::read(&units).unwrap())
+        .output()
+        .unwrap();
+    assert!(from_stdin.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&from_stdin.stdout),
+        "Imported units: 0 new, 20 000 already present\n"
+    );
+    assert_eq!(ledger.dump(), before, "re-importing changed the ledger");
+    ledger.ok(&["check"]);
+}
+
+#[test]
+fn a_bad_blood_group_on_line_12345_refuses_the_whole_file() {
+    let ledger = Ledger::new();
+    let (drives, units, _) = files(&ledger);
+    ledger.ok(&["import", "drives", &drives]);
+    let text = std::fs::read_to_string(&units).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[12_344] = {
+        let mut cells: Vec<&str> = lines[12_344].split(',').collect();
+        cells[3] = "Q+";
+        cells.join(",")
+    };
+    std::fs::write(&units, lines.join("\n") + "\n").unwrap();
+    let stderr = ledger.refused(&["import", "units", &units], 1);
+    assert!(stderr.contains("1 bad line"), "{stderr}");
+    assert!(stderr.contains("line 12345, column blood_group: `Q+`"), "{stderr}");
+    assert_eq!(ledger.json(&["totals"])["units"], 0);
+}
+
+#[test]
+fn units_export_one_record_per_unit_as_ndjson_json_and_csv() {
+    let (ledger, _) = loaded();
+    let ndjson = ledger.ok(&["export", "units", "--format", "ndjson"]);
+    let records: Vec<serde_json::Value> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON record a line"))
+        .collect();
+    assert_eq!(records.len(), 20_000);
+    assert_eq!(records.iter().filter(|r| r["status"] == "transferred").count(), 5_000);
+    assert_eq!(records[0]["unit_id"], "SL-000-000");
+    assert_eq!(records[0]["facility"], "nihbt");
+    assert_eq!(records[1]["status"], "in-stock");
+
+    let json: serde_json::Value = serde_json::from_str(&ledger.ok(&["export", "units"])).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["units"].as_array().unwrap().len(), 20_000);
+
+    let csv = ledger.ok(&["export", "units", "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "unit_id,drive,collected_on,expires_on,blood_group,volume_ml,product,donor_id,status,facility,moved_on,discard_reason"
+        )
+    );
+    assert_eq!(lines.count(), 20_000);
+
+    let transfers = ledger.ok(&["export", "transfers", "--format", "csv"]);
+    assert_eq!(transfers.lines().count(), 5_001);
+}
+
+#[test]
+fn transfers_import_twice_and_refuse_a_unit_moved_elsewhere() {
+    let (ledger, _) = loaded();
+    let file = ledger.dir.path().join("again.csv");
+    std::fs::write(
+        &file,
+        "unit_id,facility,date\nSL-000-000,nihbt,2026-01-01\nSL-000-001,nihbt,2026-01-01\n",
+    )
+    .unwrap();
+    assert_eq!(
+        ledger.ok(&["import", "transfers", file.to_str().unwrap()]),
+        "Imported transfers: 1 new, 1 already present — entry #5\n"
+    );
+    ledger.ok(&["facility", "add", "cho-ray", "--name", "Chợ Rẫy"]);
+    std::fs::write(&file, "unit_id,facility,date\nSL-000-000,cho-ray,2026-01-02\n").unwrap();
+    let stderr = ledger.refused(&["import", "transfers", file.to_str().unwrap()], 1);
+    assert!(
+        stderr.contains("already transferred to nihbt on 2026-01-01"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn anonymous_deferrals_import_idempotently() {
+    let (ledger, _) = loaded();
+    let file = ledger.dir.path().join("registrations.csv");
+    std::fs::write(
+        &file,
+        "drive,donor_id,outcome,reason\nd000,,deferred,low haemoglobin\nd000,,deferred,low haemoglobin\nd001,,did-not-bleed,\n",
+    )
+    .unwrap();
+    let first = ledger.json(&["import", "registrations", file.to_str().unwrap()]);
+    assert_eq!(
+        (first["new"].as_u64(), first["already_present"].as_u64()),
+        (Some(3), Some(0))
+    );
+    let again = ledger.json(&["import", "registrations", file.to_str().unwrap()]);
+    assert_eq!(
+        (again["new"].as_u64(), again["already_present"].as_u64()),
+        (Some(0), Some(3))
+    );
+    let drive = ledger.json(&["drive", "show", "d000"]);
+    assert_eq!(drive["deferred"], 2);
+    assert_eq!(drive["registered"], 202);
+}
+
+#[test]
+fn exports_leave_personal_data_out_unless_asked() {
+    let ledger = Ledger::new();
+    ledger.ok(&["drive", "plan", "d1", "--date", "2026-11-20"]);
+    ledger.ok(&[
+        "donor",
+        "add",
+        "VN-1",
+        "--name",
+        "Nguyễn Thị Hoa",
+        "--born",
+        "1990-03-04",
+        "--sex",
+        "F",
+        "--phone",
+        "0912000111",
+        "--national-id",
+        "001190000111",
+    ]);
+    ledger.ok(&[
+        "unit", "collect", "SL-1", "--drive", "d1", "--group", "O+", "--volume", "350", "--donor", "VN-1",
+    ]);
+    for kind in ["units", "registrations"] {
+        for format in ["json", "ndjson", "csv"] {
+            let plain = ledger.ok(&["export", kind, "--format", format]);
+            for secret in ["Nguyễn Thị Hoa", "1990-03-04", "0912000111", "001190000111"] {
+                assert!(
+                    !plain.contains(secret),
+                    "export {kind} --format {format} leaks {secret}"
+                );
+            }
+            let with = ledger.ok(&["export", kind, "--format", format, "--include-pii"]);
+            assert!(with.contains("Nguyễn Thị Hoa") && with.contains("0912000111"), "{with}");
+        }
+    }
+}
