@@ -164,7 +164,9 @@ impl Txn<'_> {
         let sql = format!(
             "SELECT d.id, d.slug, v.date, v.name, c.slug, c.name, v.province, v.district, v.venue, v.organiser, v.target,
                     (SELECT s.status FROM drive_status s WHERE s.drive = d.id AND {live_s} ORDER BY s.entry DESC LIMIT 1),
-                    (SELECT e.site_id FROM entries e WHERE e.number = d.entry)
+                    -- A drive written earlier in this very transaction (an import
+                    -- line seen twice) has no entry yet: it is this site's.
+                    coalesce((SELECT e.site_id FROM entries e WHERE e.number = d.entry), ?2)
              FROM drives d
              JOIN drive_versions v ON v.id = (
                  SELECT v2.id FROM drive_versions v2 WHERE v2.drive = d.id AND {live_v2} ORDER BY v2.entry DESC LIMIT 1)
@@ -176,7 +178,7 @@ impl Txn<'_> {
             only_d = only_drive("d.id", only),
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params![only])?;
+        let mut rows = stmt.query(params![only, self.site_id])?;
         let mut drives = Vec::new();
         let mut closed = Vec::new();
         let mut index = HashMap::new();
