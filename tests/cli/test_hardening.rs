@@ -571,6 +571,20 @@ fn every_table_is_append_only_in_sqlite_itself() {
     ledger.ok(&["drive", "close", "rj-sonla-2017"]);
     let entry = ledger.history().len().to_string();
     ledger.ok(&["void", &entry, "--reason", "typed the wrong drive"]);
+    // A merge from another site's ledger, for the merge bookkeeping tables.
+    let other = Ledger::new();
+    other.ok(&[
+        "drive",
+        "log",
+        "rj-other",
+        "--date",
+        "2025-07-16",
+        "--registered",
+        "5",
+        "--collected",
+        "4",
+    ]);
+    ledger.ok(&["merge", other.path().to_str().unwrap()]);
     let before = ledger.dump();
     let conn = ledger.conn();
     let tables: Vec<String> = conn
