@@ -213,7 +213,8 @@ impl<'a> RecordWriter<'a> {
     pub fn write(&mut self, cells: &[Cell]) -> Result<()> {
         if let Some(csv) = &mut self.csv {
             csv.write_record(cells.iter().map(|c| match c {
-                Cell::Text(t) => t.clone().unwrap_or_default(),
+                // Text may hold a formula typed by anyone; numbers cannot.
+                Cell::Text(t) => super::spreadsheet_safe(t.as_deref().unwrap_or_default()).into_owned(),
                 Cell::Int(n) => n.map(|n| n.to_string()).unwrap_or_default(),
             }))?;
             self.written += 1;

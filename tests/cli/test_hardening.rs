@@ -702,7 +702,7 @@ fn personal_data_leaves_only_with_include_pii() {
         }
     }
     let mut outputs = Vec::new();
-    for kind in ["drives", "summary"] {
+    for kind in ["drives", "summary", "units", "registrations", "transfers"] {
         for format in [&["--format", "json"][..], &["--format", "ndjson"], &["--format", "csv"]] {
             let mut args = vec!["export", kind];
             args.extend(format);
@@ -732,9 +732,26 @@ fn personal_data_leaves_only_with_include_pii() {
             assert!(!out.contains(secret), "`{args}` shows {secret}:\n{out}");
         }
     }
+    // The one exception, by design: a bundle carries donors to another
+    // ledger (`merge`), so it holds their data and only goes to a 0600 file.
+    let bundle = ledger.dir.path().join("out.bundle");
+    ledger.ok(&["export", "bundle", "--out", bundle.to_str().unwrap()]);
+    let mode = std::fs::metadata(&bundle).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
     // Asked for, they are there.
     let with = ledger.json(&["donor", "show", "D-1", "--include-pii"]);
     assert_eq!(with["name"], pii[0]);
+    for kind in ["units", "registrations"] {
+        for format in ["json", "ndjson", "csv"] {
+            let out = ledger.ok(&["export", kind, "--include-pii", "--format", format]);
+            for secret in pii {
+                assert!(
+                    out.contains(secret),
+                    "`export {kind} --include-pii --format {format}` lacks {secret}:\n{out}"
+                );
+            }
+        }
+    }
 }
 
 /// Text that a spreadsheet would run as a formula comes out of every CSV
@@ -772,6 +789,17 @@ fn csv_output_cannot_run_a_formula_in_a_spreadsheet() {
         "--by",
         "=1+1",
     ]);
+    // Itemised records with text a spreadsheet would run, for the streamed exports.
+    ledger.ok(&["facility", "add", "bv", "--name", "BV"]);
+    ledger.ok(&["drive", "plan", "rj-items", "--date", "2026-11-20"]);
+    ledger.ok(&[
+        "unit", "collect", "=2+5", "--drive", "rj-items", "--group", "O+", "--volume", "350",
+    ]);
+    ledger.ok(&[
+        "unit", "collect", "@U-2", "--drive", "rj-items", "--group", "O+", "--volume", "350",
+    ]);
+    ledger.ok(&["transfer", "--to", "bv", "=2+5", "--date", "2026-11-21"]);
+    ledger.ok(&["discard", "@U-2", "--reason", "other", "--date", "2026-11-21"]);
     let mut cells = Vec::new();
     for args in [
         &["export", "drives", "--format", "csv"][..],
@@ -782,6 +810,9 @@ fn csv_output_cannot_run_a_formula_in_a_spreadsheet() {
         &["facility", "list", "--format", "csv"],
         &["history", "--format", "csv"],
         &["totals", "--by", "drive", "--format", "csv"],
+        &["export", "units", "--format", "csv"],
+        &["export", "registrations", "--format", "csv"],
+        &["export", "transfers", "--format", "csv"],
     ] {
         let out = ledger.ok(args);
         let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(out.as_bytes());
@@ -801,6 +832,7 @@ fn csv_output_cannot_run_a_formula_in_a_spreadsheet() {
     let has = |want: &str| cells.iter().any(|(_, c)| c == want);
     assert!(has(&format!("'{formula}")), "{cells:?}");
     assert!(has("'-1+1") && has("'=1+1") && has("'+cmd|' /C calc'!A0"), "{cells:?}");
+    assert!(has("'=2+5") && has("'@U-2"), "{cells:?}");
     assert!(has("2025-07-16") && has("8"), "dates and numbers stay as they are");
     // JSON is for programs: the text comes out as typed.
     assert_eq!(ledger.json(&["drive", "show", "rj-f"])["name"], formula);
