@@ -128,6 +128,74 @@ fn a_killed_import_is_wholly_there_or_wholly_absent() {
     assert_eq!(imports, 1, "one import entry: {entries:?}");
 }
 
+/// Three hundred thousand units in one import, killed while its
+/// transaction is spilling to the WAL at several sizes (a debug build writes
+/// a few thousand units a second, so the kills come early in the file):
+/// after each, not one unit is in the ledger and it checks clean.
+#[test]
+fn a_killed_import_of_300_000_units_leaves_none() {
+    const UNITS: usize = 300_000;
+    let ledger = Ledger::new();
+    ledger.ok(&["drive", "plan", "rj-bulk", "--date", "2026-11-20"]);
+    let mut csv = String::with_capacity(UNITS * 40);
+    csv.push_str("unit_id,drive,collected_on,blood_group,volume_ml,product\n");
+    let groups = ["O+", "A+", "B+", "AB+", "O-"];
+    for i in 0..UNITS {
+        csv.push_str(&format!(
+            "SL-{i:07},rj-bulk,2026-11-20,{},350,whole-blood\n",
+            groups[i % 5]
+        ));
+    }
+    let path = ledger.dir.path().join("units.csv");
+    std::fs::write(&path, csv).expect("csv");
+    let before = ledger.dump();
+    for wal_bytes in [0, 256 << 10, 1 << 20, 4 << 20] {
+        let start = file_len(&wal(&ledger));
+        let mut child = process(&ledger, &["import", "units", path.to_str().unwrap()])
+            .spawn()
+            .expect("spawn");
+        let killed = kill_when(&mut child, || file_len(&wal(&ledger)) > start + wal_bytes);
+        assert!(
+            killed,
+            "the import of {UNITS} units ended before the kill at {wal_bytes} bytes"
+        );
+        assert_clean(&ledger);
+        assert_eq!(ledger.json(&["drive", "show", "rj-bulk"])["units"], 0);
+        assert_eq!(ledger.dump(), before, "a killed import left something behind");
+    }
+}
+
+/// A merge of another site's 3 000 drives, killed as it writes: the
+/// other site's entries are all there or none is.
+#[test]
+fn a_killed_merge_is_wholly_there_or_wholly_absent() {
+    const DRIVES: usize = 3000;
+    let other = Ledger::new();
+    let csv = drives_csv(other.dir.path(), DRIVES);
+    other.ok(&["import", "drives", csv.to_str().unwrap()]);
+    let ledger = Ledger::new();
+    ledger.with_son_la();
+    let before = ledger.dump();
+    let source = other.path();
+    let source = source.to_str().unwrap();
+    for wal_bytes in [0, 128 << 10, 512 << 10, 1 << 20] {
+        let start = file_len(&wal(&ledger));
+        let mut child = process(&ledger, &["merge", source]).spawn().expect("spawn");
+        kill_when(&mut child, || file_len(&wal(&ledger)) > start + wal_bytes);
+        assert_clean(&ledger);
+        match drive_count(&ledger) {
+            1 => assert_eq!(ledger.dump(), before, "a killed merge left something behind"),
+            n => {
+                assert_eq!(n, DRIVES as u64 + 1, "a killed merge is partly there");
+                break;
+            }
+        }
+    }
+    ledger.ok(&["merge", source]);
+    assert_eq!(drive_count(&ledger), DRIVES as u64 + 1);
+    assert_clean(&ledger);
+}
+
 #[test]
 fn a_killed_drive_log_is_there_or_absent() {
     let ledger = Ledger::new();
@@ -401,6 +469,22 @@ fn as_unprivileged(ledger: &Ledger, args: &[&str]) -> (i32, String, String) {
     let mut cmd = process(ledger, args);
     cmd.stdout(Stdio::piped());
     if is_root() {
+        // A copy beside the ledger: the checkout may sit where `nobody`
+        // cannot reach (e.g. under /root).
+        let copy = ledger.dir.path().join("bloodledger-as-nobody");
+        if !copy.exists() {
+            std::fs::copy(binary(), &copy).expect("copy the binary");
+            chmod(&copy, 0o755);
+        }
+        let mut as_nobody = Command::new(copy);
+        as_nobody.args(args);
+        for (key, value) in cmd.get_envs() {
+            if let Some(value) = value {
+                as_nobody.env(key, value);
+            }
+        }
+        cmd = as_nobody;
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd.uid(65534).gid(65534);
     }
     let output = cmd.output().expect("run");
