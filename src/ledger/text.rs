@@ -139,6 +139,13 @@ impl std::fmt::Display for Label {
     }
 }
 
+/// Characters that change how text around them is shown, or are not shown
+/// at all: bidirectional controls, zero-width spaces and joiners, the BOM.
+/// An id holding one would look like another id.
+pub fn is_invisible_format(c: char) -> bool {
+    is_bidi_control(c) || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+}
+
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }

@@ -72,12 +72,18 @@ impl FromStr for UnitId {
             return Err("a unit id cannot be empty".into());
         }
         if typed.chars().count() > Self::MAX_LEN {
+            // Not the id itself in the message: it may be a megabyte long.
+            let start: String = typed.chars().take(20).collect();
             return Err(format!(
-                "`{typed}` is too long for a unit id (at most {} characters)",
+                "`{start}…` is too long for a unit id ({} characters; at most {})",
+                typed.chars().count(),
                 Self::MAX_LEN
             ));
         }
-        if let Some(bad) = typed.chars().find(|c| c.is_control() || c.is_whitespace()) {
+        if let Some(bad) = typed
+            .chars()
+            .find(|&c| c.is_control() || c.is_whitespace() || super::text::is_invisible_format(c))
+        {
             return Err(format!(
                 "`{}` is not allowed in a unit id (found in `{}`); type the id without spaces",
                 bad.escape_debug(),
@@ -155,6 +161,11 @@ mod tests {
         assert!("O123417654321A".parse::<UnitId>().is_err());
         assert!("".parse::<UnitId>().is_err());
         assert!("a b".parse::<UnitId>().is_err());
+        // Look-alikes: an override or a zero-width character inside an id.
+        assert!("SL-\u{202E}1".parse::<UnitId>().is_err());
+        assert!("SL-\u{200B}1".parse::<UnitId>().is_err());
+        let long = "7".repeat(1 << 20).parse::<UnitId>().unwrap_err();
+        assert!(long.len() < 200, "{long}");
     }
 
     const VALID: [&str; 5] = [

@@ -53,6 +53,17 @@ fn import(name: &'static str, csv: impl Into<Vec<u8>>, expect: Expect) -> Case {
     }
 }
 
+/// `import units` of one bad line, refused with its line number.
+fn units(name: &'static str, line: &str) -> Case {
+    Case {
+        name,
+        args: args(&["import", "units", "@csv"]),
+        csv: Some(format!("unit_id,drive,collected_on,blood_group,volume_ml\n{line}").into_bytes()),
+        env: None,
+        expect: Refused(1, "line 2"),
+    }
+}
+
 fn log(slug: &str, more: &[&str]) -> Vec<OsString> {
     let mut all = vec![
         "drive",
@@ -406,6 +417,28 @@ fn cases() -> Vec<Case> {
             "header in capitals with spaces",
             " SLUG , Date \nrj-h,2021-07-10\n",
             Works(|l| assert_eq!(l.json(&["drive", "show", "rj-h"])["date"], "2021-07-10")),
+        ),
+        // Itemised units.
+        units(
+            "bidi in a unit id",
+            "SL-\u{202E}1,rj-sonla-city-2021,2021-07-10,O+,350\n",
+        ),
+        units(
+            "sql in a blood group",
+            "SL-1,rj-sonla-city-2021,2021-07-10,O+'; DROP TABLE units;--,350\n",
+        ),
+        units(
+            "a huge volume",
+            "SL-1,rj-sonla-city-2021,2021-07-10,O+,99999999999999999999\n",
+        ),
+        units("0000-00-00 collected", "SL-1,rj-sonla-city-2021,0000-00-00,O+,350\n"),
+        units(
+            "a wrong ISBT check character",
+            "G123417654321B,rj-sonla-city-2021,2021-07-10,O+,350\n",
+        ),
+        units(
+            "a 1 MB unit id",
+            &format!("{},rj-sonla-city-2021,2021-07-10,O+,350\n", megabyte('7')),
         ),
         // Paths that are not what they should be.
         case(
