@@ -299,6 +299,16 @@ fn cases() -> Vec<Case> {
             Refused(1, "stock"),
         ),
         import(
+            "1 MB of digits in CSV",
+            format!("{HEADER}rj-e,,2021-07-10,,,{},0,1\n", megabyte('9')),
+            Refused(1, "line 2, column registered"),
+        ),
+        import(
+            "1 MB date in CSV",
+            format!("{HEADER}rj-e,,{},,,1,0,1\n", megabyte('2')),
+            Refused(1, "line 2, column date"),
+        ),
+        import(
             "1e9 in CSV",
             format!("{HEADER}rj-e,,2021-07-10,,,1e9,0,1\n"),
             Refused(1, "not a count"),
@@ -512,6 +522,10 @@ fn hostile_input_works_or_is_refused_and_changes_nothing() {
                 }
                 if ledger.dump() != before {
                     fail("changed the ledger".into());
+                }
+                // A megabyte cell is named, not printed back whole.
+                if case.csv.is_some() && stderr.len() > 8 << 10 {
+                    fail(format!("a {} byte message", stderr.len()));
                 }
             }
             Works(check) => {

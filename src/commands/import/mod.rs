@@ -153,7 +153,7 @@ impl Problems {
                 line,
                 column: column.to_string(),
                 value,
-                reason: reason.into(),
+                reason: shortened(reason.into()),
             });
         }
     }
@@ -182,6 +182,18 @@ impl Problems {
             .hint("fix those lines and import the file again; lines already in the ledger are skipped")
             .into())
     }
+}
+
+/// A reason quotes the value it refuses, and a cell may be a megabyte long:
+/// keep each reported line readable.
+fn shortened(reason: String) -> String {
+    const MAX: usize = 300;
+    if reason.chars().count() <= MAX {
+        return reason;
+    }
+    let mut short: String = reason.chars().take(MAX).collect();
+    short.push('…');
+    short
 }
 
 /// The rows of a CSV file with its header, and the problems found so far.
@@ -224,7 +236,7 @@ impl<R: Read> Rows<R> {
         for (i, name) in self.headers.iter().enumerate() {
             let Some(column) = required.iter().chain(optional).find(|c| **c == name) else {
                 return Err(
-                    UserError::new(format!("line 1: `{name}` is not a column of this import"))
+                    UserError::new(shortened(format!("line 1: `{name}` is not a column of this import")))
                         .hint(format!("the columns are: {}", known()))
                         .into(),
                 );
