@@ -6,7 +6,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Txn, live};
+use super::{Txn, live, only_drive};
 use crate::ledger::{BloodGroup, DiscardLine, Drive, DriveAttrs, DriveStatus, Tally, TransferLine, fold};
 
 /// A live drive as commands name it.
@@ -169,10 +169,11 @@ impl Txn<'_> {
              JOIN drive_versions v ON v.id = (
                  SELECT v2.id FROM drive_versions v2 WHERE v2.drive = d.id AND {live_v2} ORDER BY v2.entry DESC LIMIT 1)
              LEFT JOIN campaigns c ON c.id = v.campaign
-             WHERE ?1 IS NULL OR d.id = ?1
+             WHERE {only}
              ORDER BY v.date, d.slug_key",
             live_s = live("s"),
             live_v2 = live("v2"),
+            only = only_drive(only, "d.id"),
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -228,8 +229,9 @@ impl Txn<'_> {
         let sql = format!(
             "SELECT t.drive, t.entry, t.registered, t.deferred, t.collected, t.volume_ml,
                     (SELECT group_concat(g.blood_group || '=' || g.units, ' ') FROM tally_groups g WHERE g.tally = t.id)
-             FROM tallies t WHERE {} AND (?1 IS NULL OR t.drive = ?1)",
-            live("t")
+             FROM tallies t WHERE {} AND {}",
+            live("t"),
+            only_drive(only, "t.drive")
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -259,8 +261,9 @@ impl Txn<'_> {
     fn attach_movements(&self, only: Option<i64>, index: &HashMap<i64, usize>, drives: &mut [Drive]) -> Result<()> {
         let sql = format!(
             "SELECT t.drive, f.slug, f.name, t.date, t.units, t.entry FROM transfers t JOIN facilities f ON f.id = t.facility
-             WHERE {} AND (?1 IS NULL OR t.drive = ?1) ORDER BY t.date, t.entry",
-            live("t")
+             WHERE {} AND {} ORDER BY t.date, t.entry",
+            live("t"),
+            only_drive(only, "t.drive")
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -278,8 +281,9 @@ impl Txn<'_> {
         }
         let sql = format!(
             "SELECT d.drive, d.reason, d.date, d.units, d.entry FROM discards d
-             WHERE {} AND (?1 IS NULL OR d.drive = ?1) ORDER BY d.date, d.entry",
-            live("d")
+             WHERE {} AND {} ORDER BY d.date, d.entry",
+            live("d"),
+            only_drive(only, "d.drive")
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;

@@ -7,7 +7,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Txn, live};
+use super::{Txn, live, only_drive};
 use crate::ledger::items::{Movement, UnitRecord};
 use crate::ledger::{BloodGroup, Drive, Outcome, Product};
 
@@ -441,13 +441,7 @@ impl Txn<'_> {
         index: &HashMap<i64, usize>,
         drives: &mut [Drive],
     ) -> Result<()> {
-        let filter = |alias: &str| {
-            if only.is_some() {
-                format!("{alias}.drive = ?1")
-            } else {
-                "?1 IS NULL".to_string()
-            }
-        };
+        let filter = |alias: &str| only_drive(only, &format!("{alias}.drive"));
         let sql = format!(
             "SELECT r.drive, count(*),
                     sum(r.outcome = 'deferred' OR r.outcome = 'permanently-deferred'),
