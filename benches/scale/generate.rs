@@ -147,6 +147,13 @@ pub fn generate(dir: &Path, target_units: u64, seed: u64) -> std::io::Result<Gen
             (150 + rng.below(101)).min(target_units.saturating_sub(made.units))
         };
         let deferred = unit_count * 15 / 85;
+        // A drive sends its units to one facility, in one or two shipments
+        // within three days. Stock does not grow with history: only the last
+        // few drives keep about 3 % of their units (as a service's stock
+        // holds weeks of collection, not years).
+        let facility = FACILITIES[rng.below(FACILITIES.len() as u64) as usize];
+        let shipped = [ymd(year, day + 1), ymd(year, day + 1 + rng.below(3))];
+        let recent = d + 5 >= drive_count;
         for u in 0..unit_count {
             let group = rng.weighted(GROUPS);
             let volume = rng.weighted(VOLUMES);
@@ -156,9 +163,9 @@ pub fn generate(dir: &Path, target_units: u64, seed: u64) -> std::io::Result<Gen
             writeln!(units, "{unit_id},{slug},{date},{group},{volume},whole-blood,")?;
             made.units += 1;
             made.registrations += 1;
-            if rng.below(100) < 97 {
-                let facility = FACILITIES[rng.below(FACILITIES.len() as u64) as usize];
-                writeln!(transfers, "{unit_id},{facility},{}", ymd(year, day + 1 + rng.below(3)))?;
+            if !recent || rng.below(100) < 97 {
+                let date = &shipped[usize::from(u * 2 >= unit_count)];
+                writeln!(transfers, "{unit_id},{facility},{date}")?;
                 made.transfers += 1;
             }
         }

@@ -4,7 +4,13 @@
 //!
 //!   cargo bench --bench scale -- [--units 20000,1000000] [--runs 5] [--dir DIR]
 //!
-//! Baselines need the `sqlite3` shell (Debian package `sqlite3`).
+//! The 20-million-unit ledger is opt-in: `--units 20000,1000000,20000000`
+//! (it needs about 10 GB in DIR and a long while). Generated CSVs are kept in
+//! DIR and reused by later runs. Imports and exports of a million units or
+//! more run at most three times each.
+//!
+//! Baselines need the `sqlite3` shell (Debian package `sqlite3`) and peak
+//! memory needs GNU time (`/usr/bin/time`, Debian package `time`).
 
 mod generate;
 
@@ -79,6 +85,85 @@ fn time(runs: usize, mut prepare: impl FnMut(), mut cmd: impl FnMut() -> Command
     )
 }
 
+/// One run of a command: wall time and peak resident memory (GNU time's %M).
+struct Sample {
+    wall: Duration,
+    rss_kb: u64,
+}
+
+fn sample(dir: &Path, cmd: &Command) -> Sample {
+    let rss_file = dir.join("rss.txt");
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&rss_file)
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .stdout(Stdio::null());
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            timed.env(key, value);
+        }
+    }
+    let start = Instant::now();
+    let out = timed.output().expect("run /usr/bin/time");
+    let wall = start.elapsed();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rss_kb = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|s| s.trim().lines().last().and_then(|l| l.trim().parse().ok()))
+        .unwrap_or(0);
+    Sample { wall, rss_kb }
+}
+
+/// `runs` samples (after `prepare` each time): median wall time, largest peak memory.
+fn samples(dir: &Path, runs: usize, mut prepare: impl FnMut(), cmd: impl Fn() -> Command) -> Sample {
+    let all: Vec<Sample> = (0..runs)
+        .map(|_| {
+            prepare();
+            sample(dir, &cmd())
+        })
+        .collect();
+    Sample {
+        wall: median(all.iter().map(|s| s.wall).collect()),
+        rss_kb: all.iter().map(|s| s.rss_kb).max().unwrap_or(0),
+    }
+}
+
+fn remove_db(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}
+
+fn copy_db(from: &Path, to: &Path) {
+    remove_db(to);
+    for suffix in ["", "-wal"] {
+        let source = PathBuf::from(format!("{}{suffix}", from.display()));
+        if source.exists() {
+            std::fs::copy(&source, format!("{}{suffix}", to.display())).expect("copy ledger");
+        }
+    }
+}
+
+fn db_bytes(db: &Path) -> u64 {
+    ["", "-wal"]
+        .iter()
+        .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn mb(kb: u64) -> String {
+    format!("{:.1} MB", kb as f64 / 1024.0)
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
@@ -100,6 +185,22 @@ fn run_ok(mut cmd: Command) {
     );
 }
 
+/// The baseline table: what `import units` reads, with a text primary key.
+const BASELINE_SCHEMA: &str =
+    "CREATE TABLE units (unit_id TEXT PRIMARY KEY, drive TEXT NOT NULL, collected_on TEXT NOT NULL,
+    blood_group TEXT NOT NULL, volume_ml INTEGER NOT NULL, product TEXT, donor_id TEXT)";
+
+/// What one ledger size measured.
+struct Size {
+    units: u64,
+    queries: Vec<(&'static str, Duration)>,
+    import_rss: u64,
+    export_rss: u64,
+    bytes: u64,
+}
+
+const QUERIES: [&str; 5] = ["totals", "totals --by year", "drive show", "stock", "unit show"];
+
 fn main() {
     let options = options();
     std::fs::create_dir_all(&options.dir).expect("bench dir");
@@ -109,10 +210,11 @@ fn main() {
         options.runs,
         options.dir.display()
     );
+    let mut summary: Vec<String> = Vec::new();
 
     // One write command against one durable 4 KiB write on the same disk.
     let db = options.dir.join("writes.db");
-    let _ = std::fs::remove_file(&db);
+    remove_db(&db);
     run_ok(ledger_cmd(&bin, &db, &["facility", "add", "h", "--name", "H"]));
     let n = std::cell::Cell::new(0);
     let log = time(
@@ -156,64 +258,193 @@ fn main() {
             cmd
         },
     );
-    report("one `drive log` process", log, "dd 4 KiB + fsync", dd, 3.0);
+    summary.push(report("one `drive log` process", log, "dd 4 KiB + fsync", dd, 3.0));
 
+    let mut sizes: Vec<Size> = Vec::new();
     for &units in &options.sizes {
         let data = options.dir.join(format!("data-{units}"));
         std::fs::create_dir_all(&data).expect("data dir");
-        let made = generate::generate(&data, units, 42).expect("generate");
-        println!(
-            "\n{} units: generated {} drives, {} registrations, {} transfers",
-            units, made.drives, made.registrations, made.transfers
-        );
-        let db = options.dir.join(format!("ledger-{units}.db"));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        let marker = data.join("generated");
+        if std::fs::read_to_string(&marker).ok().as_deref() != Some("seed 42 v2") {
+            let made = generate::generate(&data, units, 42).expect("generate");
+            std::fs::write(&marker, "seed 42 v2").expect("marker");
+            println!(
+                "\n{} units: generated {} drives, {} registrations, {} transfers",
+                units, made.drives, made.registrations, made.transfers
+            );
+        } else {
+            println!("\n{units} units: CSVs from an earlier run in {}", data.display());
         }
+        let csv = |name: &str| data.join(name).to_str().expect("utf-8 path").to_string();
+        let runs = if units >= 1_000_000 {
+            options.runs.min(3)
+        } else {
+            options.runs
+        };
+
+        // A ledger with the drives, copied before each import of the units.
+        let template = options.dir.join(format!("template-{units}.db"));
+        remove_db(&template);
         run_ok(ledger_cmd(
             &bin,
-            &db,
+            &template,
             &["campaign", "add", "red-journey", "--name", "Red Journey"],
         ));
         for f in generate::FACILITIES {
-            run_ok(ledger_cmd(&bin, &db, &["facility", "add", f, "--name", f]));
+            run_ok(ledger_cmd(&bin, &template, &["facility", "add", f, "--name", f]));
         }
-        let drives_csv = data.join("drives.csv");
         let import = Instant::now();
-        run_ok(ledger_cmd(
-            &bin,
-            &db,
-            &["import", "drives", drives_csv.to_str().expect("path")],
-        ));
+        run_ok(ledger_cmd(&bin, &template, &["import", "drives", &csv("drives.csv")]));
         println!("  import drives: {}", ms(import.elapsed()));
-        let totals = time(options.runs, || {}, || ledger_cmd(&bin, &db, &["totals"]));
-        let by_year = time(
-            options.runs,
-            || {},
-            || ledger_cmd(&bin, &db, &["totals", "--by", "year"]),
+
+        let db = options.dir.join(format!("ledger-{units}.db"));
+        let imported = samples(
+            &options.dir,
+            runs,
+            || copy_db(&template, &db),
+            || ledger_cmd(&bin, &db, &["import", "units", &csv("units.csv")]),
         );
-        let show = time(
-            options.runs,
-            || {},
-            || ledger_cmd(&bin, &db, &["drive", "show", "d000000-2016"]),
+        let base = options.dir.join(format!("baseline-{units}.db"));
+        let baseline = samples(
+            &options.dir,
+            runs,
+            || remove_db(&base),
+            || {
+                let mut cmd = Command::new("sqlite3");
+                cmd.arg(&base)
+                    .arg(BASELINE_SCHEMA)
+                    .arg(format!(".import --csv --skip 1 {} units", csv("units.csv")));
+                cmd
+            },
         );
         println!(
-            "  totals {} · totals --by year {} · drive show {}",
-            ms(totals),
-            ms(by_year),
-            ms(show)
+            "  import units: {} ({:.0} units/s, peak {}); sqlite3 .import: {}",
+            ms(imported.wall),
+            units as f64 / imported.wall.as_secs_f64(),
+            mb(imported.rss_kb),
+            ms(baseline.wall)
         );
-        let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
-        println!("  ledger size: {:.1} MB", size as f64 / 1e6);
+        summary.push(report(
+            &format!("import units, {units}"),
+            imported.wall,
+            "sqlite3 .import",
+            baseline.wall,
+            1.0,
+        ));
+        for kind in ["registrations", "transfers"] {
+            let s = sample(
+                &options.dir,
+                &ledger_cmd(&bin, &db, &["import", kind, &csv(&format!("{kind}.csv"))]),
+            );
+            println!("  import {kind}: {} (peak {})", ms(s.wall), mb(s.rss_kb));
+        }
+        let bytes = db_bytes(&db);
+        println!(
+            "  ledger size: {:.1} MB, {:.1} MB per million units",
+            bytes as f64 / 1e6,
+            bytes as f64 / 1e6 / (units as f64 / 1e6)
+        );
+
+        let exported = samples(
+            &options.dir,
+            runs,
+            || {},
+            || ledger_cmd(&bin, &db, &["export", "units", "--format", "ndjson"]),
+        );
+        let json = samples(
+            &options.dir,
+            runs,
+            || {},
+            || {
+                let mut cmd = Command::new("sqlite3");
+                cmd.arg("-json")
+                    .arg(&base)
+                    .arg("SELECT unit_id, drive, collected_on, blood_group, volume_ml, product, donor_id FROM units");
+                cmd
+            },
+        );
+        println!(
+            "  export units --format ndjson: {} (peak {}); sqlite3 -json: {}",
+            ms(exported.wall),
+            mb(exported.rss_kb),
+            ms(json.wall)
+        );
+        summary.push(report(
+            &format!("export units ndjson, {units}"),
+            exported.wall,
+            "sqlite3 -json",
+            json.wall,
+            0.7,
+        ));
+
+        // The first drive and its first unit exist at every size.
+        let args: [&[&str]; 5] = [
+            &["totals"],
+            &["totals", "--by", "year"],
+            &["drive", "show", "d000000-2016"],
+            &["stock"],
+            &["unit", "show", "U0000000000"],
+        ];
+        let mut queries = Vec::new();
+        for (name, args) in QUERIES.iter().zip(args) {
+            let t = time(options.runs, || {}, || ledger_cmd(&bin, &db, args));
+            println!("  {name}: {}", ms(t));
+            queries.push((*name, t));
+        }
+        sizes.push(Size {
+            units,
+            queries,
+            import_rss: imported.rss_kb,
+            export_rss: exported.rss_kb,
+            bytes,
+        });
+    }
+
+    if let Some(small) = sizes.first() {
+        for large in sizes.iter().skip(1) {
+            for ((name, big), (_, little)) in large.queries.iter().zip(&small.queries) {
+                summary.push(report(
+                    &format!("{name} at {}", large.units),
+                    *big,
+                    &format!("at {}", small.units),
+                    *little,
+                    2.0,
+                ));
+            }
+        }
+    }
+    for size in &sizes {
+        let verdict = |kb: u64| if kb <= 100 * 1024 { "meets" } else { "MISSES" };
+        summary.push(format!(
+            "peak memory at {}: import {} ({}), export {} ({}) (target ≤ 100 MB)",
+            size.units,
+            mb(size.import_rss),
+            verdict(size.import_rss),
+            mb(size.export_rss),
+            verdict(size.export_rss)
+        ));
+        let per_million = size.bytes as f64 / 1e6 / (size.units as f64 / 1e6);
+        summary.push(format!(
+            "ledger size at {}: {:.1} MB per million units (target ≤ 200 MB: {})",
+            size.units,
+            per_million,
+            if per_million <= 200.0 { "meets" } else { "MISSES" }
+        ));
+    }
+    println!("\nSummary");
+    for line in summary {
+        println!("  {line}");
     }
 }
 
-fn report(what: &str, measured: Duration, baseline_name: &str, baseline: Duration, target: f64) {
+fn report(what: &str, measured: Duration, baseline_name: &str, baseline: Duration, target: f64) -> String {
     let ratio = measured.as_secs_f64() / baseline.as_secs_f64();
     let verdict = if ratio <= target { "meets" } else { "MISSES" };
-    println!(
+    let line = format!(
         "{what}: {} vs {baseline_name}: {} = {ratio:.2}× (target ≤ {target}×: {verdict})",
         ms(measured),
         ms(baseline)
     );
+    println!("{line}");
+    line
 }

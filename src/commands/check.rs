@@ -4,14 +4,14 @@ use anyhow::Result;
 
 use super::Context;
 use crate::error::UserError;
-use crate::ledger::check::{drive_problems, tally_differences};
+use crate::ledger::check::{Problem, drive_problems, tally_differences};
 use crate::output;
 use crate::store::Access;
 
 pub fn run(ctx: &mut Context) -> Result<()> {
     let mut store = ctx.open(Access::Read)?;
     let txn = store.begin()?;
-    let problems: Vec<_> = txn
+    let mut problems: Vec<_> = txn
         .drives(None)?
         .iter()
         .flat_map(|drive| {
@@ -20,6 +20,12 @@ pub fn run(ctx: &mut Context) -> Result<()> {
             problems
         })
         .collect();
+    // The derived caches (per-drive figures, stock) must equal the records.
+    problems.extend(
+        txn.cache_differences()?
+            .into_iter()
+            .map(|(drive, message)| Problem { drive, message }),
+    );
     output::problems(&mut ctx.out, &problems)?;
     if problems.is_empty() {
         return Ok(());

@@ -6,7 +6,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Txn, live};
+use super::{Txn, live, only_drive};
 use crate::ledger::{BloodGroup, DiscardLine, Drive, DriveAttrs, DriveStatus, Tally, TransferLine, fold};
 
 /// A live drive as commands name it.
@@ -171,11 +171,11 @@ impl Txn<'_> {
              JOIN drive_versions v ON v.id = (
                  SELECT v2.id FROM drive_versions v2 WHERE v2.drive = d.id AND {live_v2} ORDER BY v2.entry DESC LIMIT 1)
              LEFT JOIN campaigns c ON c.id = v.campaign
-             WHERE {only_d}
+             WHERE {only}
              ORDER BY v.date, d.slug_key",
             live_s = live("s"),
             live_v2 = live("v2"),
-            only_d = only_drive("d.id", only),
+            only = only_drive(only, "d.id"),
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only, self.site_id])?;
@@ -233,7 +233,7 @@ impl Txn<'_> {
                     (SELECT group_concat(g.blood_group || '=' || g.units, ' ') FROM tally_groups g WHERE g.tally = t.id)
              FROM tallies t WHERE {} AND {}",
             live("t"),
-            only_drive("t.drive", only)
+            only_drive(only, "t.drive")
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -265,7 +265,7 @@ impl Txn<'_> {
             "SELECT t.drive, f.slug, f.name, t.date, t.units, t.entry FROM transfers t JOIN facilities f ON f.id = t.facility
              WHERE {} AND {} ORDER BY t.date, t.entry",
             live("t"),
-            only_drive("t.drive", only)
+            only_drive(only, "t.drive")
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -285,7 +285,7 @@ impl Txn<'_> {
             "SELECT d.drive, d.reason, d.date, d.units, d.entry FROM discards d
              WHERE {} AND {} ORDER BY d.date, d.entry",
             live("d"),
-            only_drive("d.drive", only)
+            only_drive(only, "d.drive")
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -301,16 +301,6 @@ impl Txn<'_> {
             });
         }
         Ok(())
-    }
-}
-
-/// The condition for "one drive or all": two statements rather than
-/// `?1 IS NULL OR column = ?1`, which SQLite answers with a scan of every
-/// drive, so that looking up one drive per imported line was quadratic.
-fn only_drive(column: &str, only: Option<i64>) -> String {
-    match only {
-        Some(_) => format!("{column} = ?1"),
-        None => "?1 IS NULL".into(),
     }
 }
 

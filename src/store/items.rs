@@ -7,7 +7,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Txn, live};
+use super::{Txn, live, only_drive};
 use crate::ledger::items::{Movement, UnitRecord};
 use crate::ledger::{BloodGroup, Drive, Outcome, Product};
 
@@ -362,26 +362,27 @@ impl Txn<'_> {
             .optional()?)
     }
 
-    /// Live units that have not left stock, soonest expiry first.
+    /// Live units that have not left stock, soonest expiry first: read
+    /// through the `units_in_stock` cache, never a scan of all units.
     pub fn stock_units(&self) -> Result<Vec<UnitRecord>> {
         let sql = format!(
-            "SELECT {UNIT_COLUMNS} FROM units u JOIN drives d ON d.id = u.drive
+            "SELECT {UNIT_COLUMNS} FROM units_in_stock s JOIN units u ON u.id = s.unit JOIN drives d ON d.id = u.drive
              LEFT JOIN donors o ON o.id = u.donor
-             WHERE {live_u}
-               AND NOT EXISTS (SELECT 1 FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer
-                               WHERE tu.unit = u.id AND {live_t})
-               AND NOT EXISTS (SELECT 1 FROM discard_units du JOIN discards x ON x.id = du.discard
-                               WHERE du.unit = u.id AND {live_x})
-             ORDER BY u.expires_on, u.unit_id",
-            live_u = live("u"),
-            live_t = live("t"),
-            live_x = live("x")
+             ORDER BY s.expires_on, u.unit_id"
         );
         let mut stmt = self.tx.prepare(&sql)?;
         let rows = stmt
             .query_map([], |r| unit_record(r, true))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
+    }
+
+    /// Whether any unit, voided or not, has this stored id: one index lookup.
+    pub fn unit_id_taken(&self, unit_id: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM units WHERE unit_id = ?1")?
+            .exists(params![unit_id])?)
     }
 
     pub fn insert_transfer_units(&self, transfer: i64, units: &[i64]) -> Result<()> {
@@ -433,28 +434,17 @@ impl Txn<'_> {
         Ok(rows)
     }
 
-    /// Fills each drive's itemised figures. With `only`, the queries use the
-    /// drive index and never scan other drives' units.
+    /// Fills each drive's itemised figures from the per-drive caches
+    /// (migration 0004), so no report scans units or registrations.
     pub(super) fn attach_items(
         &self,
         only: Option<i64>,
         index: &HashMap<i64, usize>,
         drives: &mut [Drive],
     ) -> Result<()> {
-        let filter = |alias: &str| {
-            if only.is_some() {
-                format!("{alias}.drive = ?1")
-            } else {
-                "?1 IS NULL".to_string()
-            }
-        };
         let sql = format!(
-            "SELECT r.drive, count(*),
-                    sum(r.outcome = 'deferred' OR r.outcome = 'permanently-deferred'),
-                    sum(r.outcome = 'donated')
-             FROM registrations r WHERE {} AND {} GROUP BY r.drive",
-            filter("r"),
-            live("r")
+            "SELECT drive, registered, deferred, donated FROM drive_registration_figures WHERE {}",
+            only_drive(only, "drive")
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -468,10 +458,9 @@ impl Txn<'_> {
             items.donated = r.get(3)?;
         }
         let sql = format!(
-            "SELECT u.drive, u.blood_group, u.product, count(*), sum(u.volume_ml)
-             FROM units u WHERE {} AND {} GROUP BY u.drive, u.blood_group, u.product",
-            filter("u"),
-            live("u")
+            "SELECT drive, blood_group, product, units, volume_ml FROM drive_unit_figures
+             WHERE {} AND units > 0",
+            only_drive(only, "drive")
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![only])?;
@@ -489,6 +478,59 @@ impl Txn<'_> {
             *items.by_product.entry(product).or_default() += units;
         }
         Ok(())
+    }
+
+    /// Where the caches of migration 0004 disagree with the records they are
+    /// computed from: (drive slug, what differs). Empty when all is well.
+    pub fn cache_differences(&self) -> Result<Vec<(String, String)>> {
+        let sql = format!(
+            "WITH fresh_u AS (
+                 SELECT u.drive, u.blood_group, u.product, count(*), sum(u.volume_ml)
+                 FROM units u WHERE {live_u} GROUP BY u.drive, u.blood_group, u.product),
+             cached_u AS (SELECT drive, blood_group, product, units, volume_ml FROM drive_unit_figures WHERE units > 0),
+             diff_u (drive) AS (SELECT drive FROM (SELECT * FROM fresh_u EXCEPT SELECT * FROM cached_u)
+                                UNION SELECT drive FROM (SELECT * FROM cached_u EXCEPT SELECT * FROM fresh_u)),
+             fresh_r AS (
+                 SELECT r.drive, count(*), sum(r.outcome = 'deferred' OR r.outcome = 'permanently-deferred'),
+                        sum(r.outcome = 'donated')
+                 FROM registrations r WHERE {live_r} GROUP BY r.drive),
+             cached_r AS (SELECT drive, registered, deferred, donated FROM drive_registration_figures WHERE registered > 0),
+             diff_r (drive) AS (SELECT drive FROM (SELECT * FROM fresh_r EXCEPT SELECT * FROM cached_r)
+                                UNION SELECT drive FROM (SELECT * FROM cached_r EXCEPT SELECT * FROM fresh_r)),
+             fresh_s AS (
+                 SELECT u.id, u.expires_on FROM units u
+                 WHERE {live_u}
+                   AND NOT EXISTS (SELECT 1 FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer
+                                   WHERE tu.unit = u.id AND {live_t})
+                   AND NOT EXISTS (SELECT 1 FROM discard_units du JOIN discards x ON x.id = du.discard
+                                   WHERE du.unit = u.id AND {live_x})),
+             cached_s AS (SELECT unit, expires_on FROM units_in_stock),
+             diff_s (unit) AS (SELECT id FROM (SELECT * FROM fresh_s EXCEPT SELECT * FROM cached_s)
+                               UNION SELECT unit FROM (SELECT * FROM cached_s EXCEPT SELECT * FROM fresh_s))
+             SELECT d.slug, 'its cached unit figures differ from its units' FROM diff_u JOIN drives d ON d.id = diff_u.drive
+             UNION ALL
+             SELECT d.slug, 'its cached registration figures differ from its registrations'
+             FROM diff_r JOIN drives d ON d.id = diff_r.drive
+             UNION ALL
+             SELECT d.slug, 'unit ' || coalesce(u.unit_id, '#' || diff_s.unit)
+                            || ': its cached stock status differs from its movements'
+             FROM diff_s LEFT JOIN units u ON u.id = diff_s.unit LEFT JOIN drives d ON d.id = u.drive
+             ORDER BY 1",
+            live_u = live("u"),
+            live_r = live("r"),
+            live_t = live("t"),
+            live_x = live("x"),
+        );
+        let mut stmt = self.tx.prepare(&sql)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "(none)".into()),
+                    r.get(1)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
     }
 
     /// Live registrations at `drive` with no donor, this outcome and reason.

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_ledger", include_str!("../../migrations/0001_ledger.sql")),
     ("0002_items", include_str!("../../migrations/0002_items.sql")),
     ("0003_sites", include_str!("../../migrations/0003_sites.sql")),
+    ("0004_scale", include_str!("../../migrations/0004_scale.sql")),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

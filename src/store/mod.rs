@@ -207,6 +207,17 @@ impl Txn<'_> {
     }
 }
 
+/// The SQL condition for "only this drive" (`?1`), or none when `?1` is NULL.
+/// Two texts rather than `?1 IS NULL OR col = ?1`: the planner (stable, see
+/// QPSG above) cannot use the index through the OR, and one drive's report
+/// would scan every drive's rows.
+fn only_drive(only: Option<i64>, column: &str) -> String {
+    match only {
+        Some(_) => format!("{column} = ?1"),
+        None => "?1 IS NULL".to_string(),
+    }
+}
+
 /// The SQL condition that a record's journal entry has not been voided.
 fn live(alias: &str) -> String {
     format!("NOT EXISTS (SELECT 1 FROM entries x WHERE x.voids = {alias}.entry)")

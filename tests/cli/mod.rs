@@ -16,6 +16,7 @@ mod test_merge;
 mod test_output;
 mod test_prompts;
 mod test_rules;
+mod test_scale;
 mod test_shell;
 mod test_store;
 mod test_totals;

@@ -27,7 +27,10 @@ impl Ledger {
     /// The binary, pointed at this ledger, deterministic and colourless.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("bloodledger").expect("binary");
+        // In the temp dir, so that examples writing relative files
+        // (`--out nightly.json`) leave the checkout alone.
         cmd.args(args)
+            .current_dir(self.dir.path())
             .env("BLOODLEDGER_DB", self.path())
             .env("BLOODLEDGER_TODAY", TODAY)
             .env("USER", "tester")

@@ -23,7 +23,9 @@ pub const OPTIONAL: &[&str] = &["donor_id", "reason"];
 pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64) -> Result<Tally> {
     let columns = rows.columns(REQUIRED, OPTIONAL)?;
     let mut drives = Drives::default();
-    let mut anonymous_seen: HashMap<(i64, Outcome, Option<String>), u64> = HashMap::new();
+    // Per (drive, outcome, reason): lines seen so far, and how many such
+    // registrations the ledger held before this import (asked once).
+    let mut anonymous: HashMap<(i64, Outcome, Option<String>), (u64, u64)> = HashMap::new();
     let mut tally = Tally::default();
     while let Some(line) = rows.next_line()? {
         let problems = &mut rows.problems;
@@ -58,10 +60,15 @@ pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64)
                     continue;
                 }
                 let key = (drive.id, outcome, reason.clone());
-                let seen = anonymous_seen.entry(key).or_default();
+                let (seen, present) = match anonymous.get_mut(&key) {
+                    Some(counts) => counts,
+                    None => {
+                        let present = txn.anonymous_registrations(drive.id, outcome, reason.as_deref())?;
+                        anonymous.entry(key).or_insert((0, present))
+                    }
+                };
                 *seen += 1;
-                let present = txn.anonymous_registrations(drive.id, outcome, reason.as_deref())?;
-                if *seen <= present {
+                if *seen <= *present {
                     tally.present += 1;
                     continue;
                 }

@@ -91,7 +91,13 @@ pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64)
             problems.add(line.number, "volume_ml", &volume.0.to_string(), refusal.message);
         }
 
-        if let Some(existing) = txn.unit(unit_id.as_str())? {
+        // Most lines are new: one index probe before the full lookup.
+        let existing = if txn.unit_id_taken(unit_id.as_str())? {
+            txn.unit(unit_id.as_str())?
+        } else {
+            None
+        };
+        if let Some(existing) = existing {
             let same = existing.live
                 && existing.drive_id == drive.id
                 && existing.blood_group == group

@@ -1,0 +1,149 @@
+//! National scale (issue 5): the derived caches of migration 0004 (per-drive
+//! unit and registration figures, units in stock) follow every writer, are
+//! filled when an older ledger is upgraded, and `check` verifies them.
+
+use serde_json::Value;
+
+use crate::common::Ledger;
+
+const DRIVE: &str = "rj-a";
+
+/// Units collected, registered, transferred, discarded and voided in every
+/// way the caches must follow: an import, `unit collect`, `register`, a
+/// transfer and a discard of ids, and voids of a collection, a transfer and
+/// an import.
+fn busy_ledger() -> Ledger {
+    let ledger = Ledger::new();
+    ledger.ok(&["facility", "add", "nihbt", "--name", "NIHBT"]);
+    ledger.ok(&["drive", "plan", DRIVE, "--date", "2026-11-20"]);
+    ledger.ok(&["drive", "plan", "rj-b", "--date", "2026-11-21"]);
+    let csv = ledger.dir.path().join("units.csv");
+    std::fs::write(
+        &csv,
+        "unit_id,drive,collected_on,blood_group,volume_ml\n\
+         I-1,rj-a,2026-11-20,O+,350\nI-2,rj-a,2026-11-20,A+,250\nI-3,rj-b,2026-11-21,B+,450\n",
+    )
+    .expect("csv");
+    ledger.ok(&["import", "units", csv.to_str().expect("utf-8")]);
+    for (id, group) in [("U-1", "O+"), ("U-2", "O+"), ("U-3", "AB-"), ("U-4", "B+")] {
+        ledger.ok(&[
+            "unit", "collect", id, "--drive", DRIVE, "--group", group, "--volume", "350",
+        ]);
+    }
+    ledger.ok(&[
+        "donor",
+        "add",
+        "D-1",
+        "--name",
+        "A",
+        "--born",
+        "1990-01-01",
+        "--sex",
+        "F",
+    ]);
+    ledger.ok(&["register", DRIVE, "--donor", "D-1", "--deferred", "low haemoglobin"]);
+    ledger.ok(&["transfer", "--to", "nihbt", "U-1", "U-2", "I-1", "--date", "2026-11-22"]);
+    ledger.ok(&["discard", "U-3", "--reason", "damaged"]);
+    let history = ledger.json(&["history"]);
+    let number = |action: &str, text: &str| -> String {
+        history["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| e["action"] == action && e["summary"].as_str().is_some_and(|s| s.contains(text)))
+            .map(|e| e["number"].to_string())
+            .unwrap_or_else(|| panic!("no {action} entry with {text}: {history}"))
+    };
+    // The transfer comes back into stock, then U-4's collection is voided.
+    ledger.ok(&["void", &number("transfer", "3 units"), "--reason", "wrong facility"]);
+    ledger.ok(&["void", &number("unit collect", "U-4"), "--reason", "typo"]);
+    ledger.ok(&["transfer", "--to", "nihbt", "U-1", "--date", "2026-11-23"]);
+    ledger
+}
+
+fn figures(ledger: &Ledger) -> (Value, Value, Value, Value) {
+    (
+        ledger.json(&["totals", "--by", "drive"]),
+        ledger.json(&["stock"]),
+        ledger.json(&["drive", "show", DRIVE]),
+        ledger.json(&["totals", "--by", "group"]),
+    )
+}
+
+#[test]
+fn the_caches_follow_collections_movements_and_voids() {
+    let ledger = busy_ledger();
+    ledger.ok(&["check"]);
+    let totals = ledger.json(&["totals"]);
+    // I-1..I-3 and U-1..U-3 live (U-4 voided); U-1 transferred, U-3 discarded.
+    assert_eq!(totals["units"], 6, "{totals}");
+    assert_eq!(totals["transferred"], 1, "{totals}");
+    assert_eq!(totals["discarded"], 1, "{totals}");
+    assert_eq!(totals["in_stock"], 4, "{totals}");
+    let stock = ledger.json(&["stock"]);
+    let ids: Vec<&str> = stock["stock"]
+        .as_array()
+        .expect("stock")
+        .iter()
+        .map(|u| u["unit_id"].as_str().expect("id"))
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, ["I-1", "I-2", "I-3", "U-2"], "{stock}");
+    let drive = ledger.json(&["drive", "show", DRIVE]);
+    assert_eq!(drive["units"], 5, "{drive}");
+    assert_eq!(drive["deferred"], 1, "{drive}");
+}
+
+#[test]
+fn an_upgraded_ledger_has_the_caches_of_a_fresh_one() {
+    let ledger = busy_ledger();
+    let fresh = ledger.dump();
+    let reports = figures(&ledger);
+    // Back to schema 3: the caches and their triggers gone, records kept.
+    ledger
+        .conn()
+        .execute_batch(
+            "DROP TRIGGER units_cache_i; DROP TRIGGER registrations_cache_i;
+             DROP TRIGGER transfer_units_cache_i; DROP TRIGGER discard_units_cache_i;
+             DROP TRIGGER entries_void_cache;
+             DROP TABLE drive_unit_figures; DROP TABLE drive_registration_figures; DROP TABLE units_in_stock;
+             PRAGMA user_version = 3;",
+        )
+        .expect("schema 3");
+    assert!(ledger.dump().starts_with("user_version 3\n"));
+    ledger.ok(&["check"]);
+    assert_eq!(ledger.dump(), fresh, "the upgrade filled the caches differently");
+    assert_eq!(figures(&ledger), reports);
+}
+
+#[test]
+fn check_reports_a_cache_that_differs_from_the_records() {
+    let ledger = busy_ledger();
+    ledger
+        .conn()
+        .execute_batch(
+            "UPDATE drive_unit_figures SET units = units + 1 WHERE blood_group = 'A+';
+             DELETE FROM units_in_stock WHERE unit = (SELECT id FROM units WHERE unit_id = 'I-3');",
+        )
+        .expect("tamper");
+    let (code, stdout, stderr) = ledger.run(&["check"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("drive rj-a: its cached unit figures differ"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("drive rj-b: unit I-3: its cached stock status differs"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_merge_brings_the_caches_along() {
+    let district = busy_ledger();
+    let province = Ledger::new();
+    province.ok(&["merge", district.path().to_str().expect("utf-8")]);
+    province.ok(&["check"]);
+    assert_eq!(figures(&province), figures(&district));
+}
