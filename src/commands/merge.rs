@@ -444,6 +444,15 @@ pub fn export_bundle(ctx: &mut Context, args: ExportArgs) -> Result<()> {
         },
     };
     let entries = txn.travelling_entries(&since)?;
+    // DESIGN §7: personal data leaves the ledger only with --include-pii.
+    let donors: usize = entries.iter().map(TravellingEntry::donors).sum();
+    if donors > 0 && !args.include_pii {
+        refuse!(
+            hint = "add --include-pii to carry it (the file is written readable by you only), or export with --since after the donors were added",
+            "this bundle would carry personal data of {donors} donor{} (names, birth dates, phones, national ids)",
+            if donors == 1 { "" } else { "s" }
+        );
+    }
     let header = BundleHeader {
         format: BUNDLE_FORMAT.into(),
         version: BUNDLE_VERSION,

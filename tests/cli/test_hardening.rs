@@ -826,10 +826,11 @@ fn personal_data_leaves_only_with_include_pii() {
             assert!(!out.contains(secret), "`{args}` shows {secret}:\n{out}");
         }
     }
-    // The one exception, by design: a bundle carries donors to another
-    // ledger (`merge`), so it holds their data and only goes to a 0600 file.
+    // A bundle carries donors to another ledger (`merge`): only with
+    // --include-pii, and only to a 0600 file.
     let bundle = ledger.dir.path().join("out.bundle");
-    ledger.ok(&["export", "bundle", "--out", bundle.to_str().unwrap()]);
+    ledger.refused(&["export", "bundle", "--out", bundle.to_str().unwrap()], 1);
+    ledger.ok(&["export", "bundle", "--out", bundle.to_str().unwrap(), "--include-pii"]);
     let mode = std::fs::metadata(&bundle).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     // Asked for, they are there.

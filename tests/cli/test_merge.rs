@@ -62,7 +62,7 @@ fn last_entry(ledger: &Ledger) -> u64 {
 /// Writes a bundle of the ledger (with extra `export` arguments); its path.
 fn bundle(ledger: &Ledger, name: &str, more: &[&str]) -> String {
     let file = ledger.dir.path().join(name).display().to_string();
-    let mut args = vec!["export", "bundle", "--out", &file];
+    let mut args = vec!["export", "bundle", "--include-pii", "--out", &file];
     args.extend(more);
     ledger.ok(&args);
     file
@@ -360,7 +360,14 @@ fn an_incremental_bundle_without_its_earlier_entries_is_refused() {
 fn a_bundle_is_private_self_describing_and_checked_whole() {
     let a = itemised("U-1");
     let file = a.dir.path().join("a.bundle");
-    let out = a.ok(&["export", "bundle", "--out", file.to_str().unwrap()]);
+    // Donors' personal data leaves only when asked for (DESIGN §7).
+    let stderr = a.refused(&["export", "bundle", "--out", file.to_str().unwrap()], 1);
+    assert!(
+        stderr.contains("personal data of 1 donor") && stderr.contains("--include-pii"),
+        "{stderr}"
+    );
+    assert!(!file.exists(), "a refused bundle leaves no file");
+    let out = a.ok(&["export", "bundle", "--out", file.to_str().unwrap(), "--include-pii"]);
     assert!(out.contains("personal data of 1 donor"), "{out}");
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "a bundle holds personal data");
