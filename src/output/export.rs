@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::drive::DriveJson;
 use super::number::grouped;
-use super::totals::{figure_cells, row_cells};
+use super::totals::{FIELDS, figure_cells, row_cells};
 use super::{Out, SCHEMA_VERSION, opt};
 use crate::cli::Format;
 use crate::ledger::Drive;
@@ -88,22 +88,6 @@ pub struct SummaryJson<'a> {
     pub by_drive: &'a [Row],
 }
 
-const SUMMARY_COLUMNS: [&str; 13] = [
-    "scope",
-    "key",
-    "drives",
-    "registered",
-    "deferred",
-    "units",
-    "volume_ml",
-    "transferred",
-    "discarded",
-    "in_stock",
-    "years",
-    "first_year",
-    "last_year",
-];
-
 pub fn export_summary(out: &mut Out, summary: &SummaryJson, ndjson: bool) -> Result<()> {
     match out.format {
         Format::Json if ndjson => {
@@ -128,7 +112,9 @@ pub fn export_summary(out: &mut Out, summary: &SummaryJson, ndjson: bool) -> Res
                     rows.push(row);
                 }
             }
-            out.csv(&SUMMARY_COLUMNS, rows)
+            let mut columns = vec!["scope", "key"];
+            columns.extend(FIELDS);
+            out.csv(&columns, rows)
         }
     }
 }

@@ -19,7 +19,8 @@ struct TotalsJson<'a> {
     rows: Option<&'a [Row]>,
 }
 
-const FIELDS: [&str; 11] = [
+/// The figures of a totals row, in CSV column order.
+pub(super) const FIELDS: [&str; 11] = [
     "drives",
     "registered",
     "deferred",
