@@ -315,3 +315,29 @@ fn without_a_terminal_nothing_waits() {
     }
     assert_eq!(ledger.dump(), "<no ledger>");
 }
+
+/// A long import shows a progress bar on the terminal's stderr, and
+/// nothing of it reaches a pipe.
+#[test]
+fn an_import_shows_progress_on_a_terminal_only() {
+    let ledger = Ledger::new();
+    let mut csv = String::from("slug,date\n");
+    for d in 0..20_000 {
+        csv.push_str(&format!("d{d:05},2026-01-01\n"));
+    }
+    let file = ledger.dir.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    let path = file.to_str().unwrap();
+
+    let mut session = in_terminal(&ledger, &["import", "drives", path, "--dry-run"]);
+    expect(&mut session, "importing drives");
+    expect(&mut session, "20 000 new");
+    assert_eq!(exit_code(&mut session), 0);
+
+    let piped = command(&ledger, &["import", "drives", path, "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(!stderr.contains("importing"), "a bar on a pipe: {stderr}");
+}
