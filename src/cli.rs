@@ -677,16 +677,16 @@ pub enum UnitCommand {
 #[derive(Debug, Args)]
 pub struct UnitCollectArgs {
     /// The bag's id: an ISBT 128 id (with or without check character) or a local id
-    pub id: UnitId,
+    pub id: Option<UnitId>,
     /// The drive it was collected at
-    #[arg(long)]
-    pub drive: Slug,
+    #[arg(long, add = ArgValueCandidates::new(crate::commands::complete::drive_slugs))]
+    pub drive: Option<Slug>,
     /// Blood group (unknown if not yet typed)
     #[arg(long)]
-    pub group: BloodGroup,
+    pub group: Option<BloodGroup>,
     /// Millilitres
     #[arg(long)]
-    pub volume: Volume,
+    pub volume: Option<Volume>,
     /// The donor's id; without it the unit is an anonymous donation
     #[arg(long)]
     pub donor: Option<DonorId>,

@@ -1,4 +1,4 @@
-//! `drive log` and `drive plan` in a terminal: what was not given is asked
+//! `drive log`, `drive plan` and `unit collect` in a terminal: what was not given is asked
 //! for, one value at a time, checked by the same types as the options, with
 //! defaults from the ledger (today; the campaign, province and facility of
 //! the latest drive); then a summary and a confirmation. Without a terminal
@@ -8,9 +8,9 @@ use anyhow::Result;
 use chrono::NaiveDate;
 
 use super::Context;
-use crate::cli::{DriveDetails, DriveLogArgs, DrivePlanArgs};
+use crate::cli::{DriveDetails, DriveLogArgs, DrivePlanArgs, UnitCollectArgs};
 use crate::error::UserError;
-use crate::ledger::{Count, DateArg, Drive, DriveStatus, Label, Slug, fold};
+use crate::ledger::{BloodGroup, Count, DateArg, Drive, DriveStatus, Label, Slug, UnitId, Volume, fold};
 use crate::output::number::grouped;
 use crate::output::prompt::Prompter;
 use crate::store::Access;
@@ -356,4 +356,77 @@ fn drive_fields(
     .into_iter()
     .filter_map(|(name, value)| value.map(|v| (name, v)))
     .collect()
+}
+
+fn missing_of_collect(args: &UnitCollectArgs) -> Vec<&'static str> {
+    [
+        ("ID", args.id.is_none()),
+        ("--drive", args.drive.is_none()),
+        ("--group", args.group.is_none()),
+        ("--volume", args.volume.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(name, missing)| missing.then_some(name))
+    .collect()
+}
+
+pub(super) fn collect_usage(args: &UnitCollectArgs) -> anyhow::Error {
+    UserError::usage(format!("unit collect needs {}", listed(&missing_of_collect(args))))
+        .hint("e.g. `bloodledger unit collect SL-0042 --drive rj-muongla-2026 --group O+ --volume 350`; run it in a terminal to be asked")
+        .into()
+}
+
+/// `unit collect` with its required values, asked for in a terminal when
+/// some are missing: the bag's id, the drive (the latest open one by
+/// default), the group and the volume (350 ml by default).
+pub(super) fn collect(ctx: &Context, mut args: UnitCollectArgs) -> Result<UnitCollectArgs> {
+    if missing_of_collect(&args).is_empty() || !crate::config::can_prompt() {
+        return Ok(args);
+    }
+    let known = Known::read(ctx)?;
+    let p = Prompter::new(ctx.stderr_color);
+    if args.id.is_none() {
+        args.id = Some(p.ask("Unit id (from the bag's label)", None, |s| s.parse::<UnitId>())?);
+    }
+    if args.drive.is_none() {
+        // Drives that can take a bag: held or planned for a day gone by, not closed.
+        let open: Vec<String> = known
+            .drives
+            .iter()
+            .filter(|d| d.status != DriveStatus::Closed && d.date <= ctx.today)
+            .map(|d| d.slug.clone())
+            .collect();
+        args.drive = Some(p.ask("Drive", open.last().cloned(), |s| known_slug(s, &open, "open drive"))?);
+    }
+    if args.group.is_none() {
+        args.group = Some(p.ask("Blood group (O+, A neg, … or unknown)", None, |s| {
+            s.parse::<BloodGroup>()
+        })?);
+    }
+    if args.volume.is_none() {
+        args.volume = Some(p.ask("Volume in ml", Some("350".into()), |s| s.parse::<Volume>())?);
+    }
+    let fields = vec![
+        ("unit", args.id.as_ref().map(ToString::to_string).unwrap_or_default()),
+        (
+            "drive",
+            args.drive.as_ref().map(ToString::to_string).unwrap_or_default(),
+        ),
+        ("group", args.group.map(|g| g.to_string()).unwrap_or_default()),
+        (
+            "volume",
+            args.volume
+                .map(|v| format!("{} ml {}", v.0, args.product))
+                .unwrap_or_default(),
+        ),
+        (
+            "donor",
+            args.donor.as_ref().map_or("anonymous".to_string(), ToString::to_string),
+        ),
+    ];
+    p.summary("About to record the bag:", &fields)?;
+    if !p.confirm("Record this?")? {
+        return Err(declined());
+    }
+    Ok(args)
 }

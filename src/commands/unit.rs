@@ -33,19 +33,23 @@ pub(super) fn require_unit(txn: &Txn, id: &UnitId) -> Result<UnitRecord> {
 }
 
 pub fn collect(ctx: &mut Context, args: UnitCollectArgs) -> Result<()> {
+    let args = super::ask::collect(ctx, args)?;
+    let (Some(id), Some(slug), Some(group), Some(volume)) = (&args.id, &args.drive, args.group, args.volume) else {
+        return Err(super::ask::collect_usage(&args));
+    };
     let actor = actor(&args.actor);
-    let (volume, product) = (args.volume.0, args.product);
+    let (volume, product) = (volume.0, args.product);
     let override_reason = args.override_reason.as_ref().map(Label::as_str);
     let mut store = ctx.open(Access::Write)?;
     let txn = store.begin()?;
-    let found = require_drive(&txn, &args.drive)?;
+    let found = require_drive(&txn, slug)?;
     let drive = txn.drive(found.id)?;
     refuse_unless_recordable(ctx, &drive)?;
-    if let Some(before) = txn.unit(args.id.as_str())? {
+    if let Some(before) = txn.unit(id.as_str())? {
         refuse!(
             hint = "unit ids are unique for all time, voided ones too; check the id against the label",
             "unit {} was already collected at drive `{}` on {} (entry #{}{})",
-            args.id,
+            id,
             before.drive,
             before.collected_on,
             before.entry,
@@ -104,7 +108,7 @@ pub fn collect(ctx: &mut Context, args: UnitCollectArgs) -> Result<()> {
         .map_or("an anonymous donor".to_string(), |d| format!("donor {}", d.donor_id));
     let mut summary = format!(
         "Collected unit {} ({}, {volume} ml {product}) at {} from {from}",
-        args.id, args.group, drive.slug
+        id, group, drive.slug
     );
     if let Some(why) = override_reason {
         summary.push_str(&format!(" [override: {why}]"));
@@ -116,8 +120,8 @@ pub fn collect(ctx: &mut Context, args: UnitCollectArgs) -> Result<()> {
         summary: summary.clone(),
         payload: json!({
             "unit": {
-                "uuid": unit_uuid, "unit_id": args.id.as_str(), "drive": {"slug": drive.slug, "uuid": found.uuid},
-                "blood_group": args.group.as_str(), "volume_ml": volume, "product": product.as_str(),
+                "uuid": unit_uuid, "unit_id": id.as_str(), "drive": {"slug": drive.slug, "uuid": found.uuid},
+                "blood_group": group.as_str(), "volume_ml": volume, "product": product.as_str(),
                 "collected_on": collected_on.to_string(), "expires_on": expires_on.to_string(),
                 "donor": donor.as_ref().map(|d| json!({"donor_id": d.donor_id, "uuid": d.uuid})),
             },
@@ -148,11 +152,11 @@ pub fn collect(ctx: &mut Context, args: UnitCollectArgs) -> Result<()> {
         entry.number,
         &NewUnit {
             uuid: &unit_uuid,
-            unit_id: args.id.as_str(),
+            unit_id: id.as_str(),
             drive: found.id,
             registration,
             donor: donor.as_ref().map(|d| d.id),
-            blood_group: args.group,
+            blood_group: group,
             volume_ml: volume,
             product,
             collected_on,

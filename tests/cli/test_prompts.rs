@@ -341,3 +341,40 @@ fn an_import_shows_progress_on_a_terminal_only() {
     let stderr = String::from_utf8_lossy(&piped.stderr);
     assert!(!stderr.contains("importing"), "a bar on a pipe: {stderr}");
 }
+
+#[test]
+fn unit_collect_asks_for_the_bag_checks_each_answer_and_confirms() {
+    let ledger = Ledger::new();
+    ledger.ok(&["drive", "plan", "rj-muongla-2026", "--date", "2026-11-20"]);
+    let mut t = in_terminal(&ledger, &["unit", "collect"]);
+
+    expect(&mut t, "Unit id (from the bag's label)");
+    t.send_line("G123417654321B").unwrap();
+    expect(&mut t, "check character");
+    t.send_line("G123417654321A").unwrap();
+    // The latest open drive is the default.
+    expect(&mut t, "Drive [rj-muongla-2026]");
+    t.send_line("").unwrap();
+    expect(&mut t, "Blood group");
+    t.send_line("C+").unwrap();
+    expect(&mut t, "`C+` is not a blood group");
+    t.send_line("o pos").unwrap();
+    expect(&mut t, "Volume in ml [350]");
+    t.send_line("").unwrap();
+    expect(&mut t, "About to record the bag:");
+    expect(&mut t, "Record this?");
+    t.send_line("y").unwrap();
+    expect(
+        &mut t,
+        "Collected unit G123417654321 (O+, 350 ml whole-blood) at rj-muongla-2026",
+    );
+    assert_eq!(exit_code(&mut t), 0);
+    assert_eq!(ledger.json(&["drive", "show", "rj-muongla-2026"])["units"], 1);
+
+    // Without a terminal nothing waits: a usage error naming what is missing.
+    let stderr = ledger.refused(&["unit", "collect", "SL-1"], 2);
+    assert!(
+        stderr.contains("unit collect needs --drive, --group and --volume"),
+        "{stderr}"
+    );
+}
