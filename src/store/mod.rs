@@ -20,6 +20,7 @@ mod items;
 mod journal;
 mod merge;
 mod migrations;
+mod summaries;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
@@ -183,6 +184,8 @@ pub struct Txn<'a> {
 
 impl Txn<'_> {
     pub fn commit(self) -> Result<()> {
+        // The caches of 0005 are recomputed here, so no writer can forget them.
+        self.summarise_touched_drives()?;
         self.tx.commit()?;
         self.committed.set(true);
         Ok(())
