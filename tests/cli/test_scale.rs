@@ -2,7 +2,7 @@
 //! unit and registration figures, units in stock) follow every writer, are
 //! filled when an older ledger is upgraded, and `check` verifies them.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::Ledger;
 
@@ -245,4 +245,32 @@ fn check_reports_yearly_totals_that_differ_from_the_drives() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stdout.contains("the cached yearly totals differ"), "{stdout}");
     assert!(stdout.contains("drive rj-b: its cached summary differs"), "{stdout}");
+}
+
+/// `export units` merges the units with their live movements in one ordered
+/// pass: a voided transfer puts a unit back in stock, a later one moves it,
+/// a voided collection leaves the export.
+#[test]
+fn the_units_export_shows_each_units_live_movement() {
+    let ledger = busy_ledger();
+    let (code, stdout, stderr) = ledger.run(&["export", "units", "--format", "ndjson"]);
+    assert_eq!(code, 0, "{stderr}");
+    let units: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON record a line"))
+        .collect();
+    let row = |id: &str| -> Vec<Value> {
+        units
+            .iter()
+            .filter(|u| u["unit_id"] == id)
+            .map(|u| json!([u["status"], u["facility"], u["moved_on"], u["discard_reason"]]))
+            .collect()
+    };
+    assert_eq!(row("U-1"), [json!(["transferred", "nihbt", "2026-11-23", null])]);
+    assert_eq!(row("U-2"), [json!(["in-stock", null, null, null])]);
+    assert_eq!(row("U-3"), [json!(["discarded", null, "2026-11-25", "damaged"])]);
+    assert_eq!(row("I-1"), [json!(["in-stock", null, null, null])]);
+    assert!(row("U-4").is_empty(), "a voided collection is not exported: {stdout}");
+    let ids: Vec<&str> = units.iter().map(|u| u["unit_id"].as_str().expect("id")).collect();
+    assert_eq!(ids, ["I-1", "I-2", "I-3", "U-1", "U-2", "U-3"]);
 }
