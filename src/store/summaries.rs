@@ -11,10 +11,6 @@ use super::Txn;
 use crate::ledger::totals::Figures;
 use crate::ledger::{BloodGroup, Drive, fold};
 
-/// Above this many stale drives, one pass over all drives is cheaper than
-/// one query set per drive (an import or an upgrade).
-const ONE_PASS_ABOVE: usize = 64;
-
 /// One drive's row of `drive_summaries`, with its groups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Summary {
@@ -71,22 +67,6 @@ impl Txn<'_> {
         if stale.is_empty() {
             return Ok(());
         }
-        let mut fresh: HashMap<i64, Summary> = HashMap::new();
-        if stale.len() > ONE_PASS_ABOVE {
-            for (id, drive) in self.drives_with_ids(None)? {
-                if let Some(summary) = Summary::of(&drive) {
-                    fresh.insert(id, summary);
-                }
-            }
-        } else {
-            for &id in &stale {
-                for (id, drive) in self.drives_with_ids(Some(id))? {
-                    if let Some(summary) = Summary::of(&drive) {
-                        fresh.insert(id, summary);
-                    }
-                }
-            }
-        }
         let mut delete_groups = self
             .tx
             .prepare_cached("DELETE FROM drive_summary_groups WHERE drive = ?1")?;
@@ -99,10 +79,15 @@ impl Txn<'_> {
         let mut insert_group = self.tx.prepare_cached(
             "INSERT INTO drive_summary_groups (drive, year, blood_group, units) VALUES (?1, ?2, ?3, ?4)",
         )?;
+        // One drive at a time, so memory stays flat however many drives an
+        // import touched (a one-pass read of all drives held them all).
         for id in stale {
             delete_groups.execute(params![id])?;
             delete.execute(params![id])?;
-            let Some(s) = fresh.get(&id) else { continue };
+            let drive = self.drives_with_ids(Some(id))?.pop();
+            let Some(s) = drive.and_then(|(_, d)| Summary::of(&d)) else {
+                continue;
+            };
             let f = s.figures.map(|n| n as i64);
             insert.execute(params![
                 id, s.year, s.date, s.slug_key, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
