@@ -26,6 +26,11 @@ pub fn run(ctx: &mut Context) -> Result<()> {
             .into_iter()
             .map(|(drive, message)| Problem { drive, message }),
     );
+    problems.extend(
+        txn.summary_differences()?
+            .into_iter()
+            .map(|(drive, message)| Problem { drive, message }),
+    );
     output::problems(&mut ctx.out, &problems)?;
     if problems.is_empty() {
         return Ok(());

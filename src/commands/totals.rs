@@ -83,8 +83,17 @@ pub fn run(ctx: &mut Context, args: TotalsArgs) -> Result<()> {
     let mut store = ctx.open(Access::Read)?;
     let txn = store.begin()?;
     let selection = selection(ctx, &txn, &args.selection)?;
-    let drives = txn.drives(None)?;
-    let totals = crate::ledger::totals::totals(&drives, &selection, by);
+    // Every drive, overall or by year: the yearly rollups, not the drives.
+    let rolled_up = if selection.is_everything() {
+        txn.year_figures()?
+            .and_then(|years| crate::ledger::totals::totals_of_years(years, by))
+    } else {
+        None
+    };
+    let totals = match rolled_up {
+        Some(totals) => totals,
+        None => crate::ledger::totals::totals(&txn.drives(None)?, &selection, by),
+    };
     if args.chart {
         return output::totals_chart(&mut ctx.out, &totals, lang, crate::config::terminal_width());
     }

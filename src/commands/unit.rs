@@ -194,12 +194,7 @@ pub fn stock(ctx: &mut Context, args: StockArgs) -> Result<()> {
             units.retain(|u| u.expires_on <= until);
             Vec::new()
         }
-        None => txn
-            .drives(None)?
-            .into_iter()
-            .filter(|d| d.counts_in_totals() && !d.has_itemised_units() && d.in_stock() > 0)
-            .map(|d| (d.slug.clone(), d.in_stock()))
-            .collect(),
+        None => txn.tallied_stock()?,
     };
     let by = args.by.map(|b| match b {
         StockBy::Drive => StockKey::Drive,

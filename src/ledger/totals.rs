@@ -20,6 +20,15 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// Whether no filter is given: every drive is selected.
+    pub fn is_everything(&self) -> bool {
+        self.campaign.is_none()
+            && self.province.is_none()
+            && self.district.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+    }
+
     /// Whether the drive passes the filters, whatever its status.
     pub fn matches(&self, drive: &Drive) -> bool {
         let matches = |wanted: &Option<String>, have: &Option<String>| match wanted {
@@ -187,6 +196,41 @@ pub fn totals(drives: &[Drive], selection: &Selection, by: Option<By>) -> Totals
         Some(by) => rows_by_drive_key(&selected, by),
     };
     Totals { figures, by, rows }
+}
+
+/// The totals of every drive, overall or by year, from each year's figures
+/// (as [`totals`] computes them for the drives of that year): the same
+/// result without the drives. `None` for a key the years cannot give.
+pub fn totals_of_years(years: Vec<(i32, Figures)>, by: Option<By>) -> Option<Totals> {
+    if !matches!(by, None | Some(By::Year)) {
+        return None;
+    }
+    let mut figures = Figures::default();
+    for (_, year) in &years {
+        figures.drives += year.drives;
+        figures.registered += year.registered;
+        figures.deferred += year.deferred;
+        figures.units += year.units;
+        figures.volume_ml += year.volume_ml;
+        figures.transferred += year.transferred;
+        figures.discarded += year.discarded;
+        figures.in_stock += year.in_stock;
+        for (group, units) in &year.by_group {
+            *figures.by_group.entry(*group).or_default() += units;
+        }
+    }
+    let with_units: BTreeSet<i32> = years.iter().filter(|(_, f)| f.units > 0).map(|(y, _)| *y).collect();
+    figures.years = with_units.len() as u64;
+    figures.first_year = with_units.first().copied();
+    figures.last_year = with_units.last().copied();
+    let rows = match by {
+        Some(_) => years
+            .into_iter()
+            .map(|(year, f)| Row::whole(year.to_string(), f))
+            .collect(),
+        None => Vec::new(),
+    };
+    Some(Totals { figures, by, rows })
 }
 
 fn rows_by_drive_key(selected: &[&Drive], by: By) -> Vec<Row> {

@@ -161,6 +161,11 @@ impl Txn<'_> {
     /// Live drives (or the one with `only`), with their current attributes,
     /// live tally, transfers and discards, in date order.
     pub fn drives(&self, only: Option<i64>) -> Result<Vec<Drive>> {
+        Ok(self.drives_with_ids(only)?.into_iter().map(|(_, d)| d).collect())
+    }
+
+    /// [`Txn::drives`] with each drive's row id.
+    pub(super) fn drives_with_ids(&self, only: Option<i64>) -> Result<Vec<(i64, Drive)>> {
         let sql = format!(
             "SELECT d.id, d.slug, v.date, v.name, c.slug, c.name, v.province, v.district, v.venue, v.organiser, v.target,
                     (SELECT s.status FROM drive_status s WHERE s.drive = d.id AND {live_s} ORDER BY s.entry DESC LIMIT 1),
@@ -181,6 +186,7 @@ impl Txn<'_> {
         let mut rows = stmt.query(params![only, self.site_id])?;
         let mut drives = Vec::new();
         let mut closed = Vec::new();
+        let mut ids = Vec::new();
         let mut index = HashMap::new();
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
@@ -196,6 +202,7 @@ impl Txn<'_> {
                 target: r.get(10)?,
             };
             index.insert(id, drives.len());
+            ids.push(id);
             closed.push(r.get::<_, Option<String>>(11)?.as_deref() == Some("closed"));
             drives.push(Drive {
                 slug: r.get(1)?,
@@ -224,7 +231,7 @@ impl Txn<'_> {
                 DriveStatus::Planned
             };
         }
-        Ok(drives)
+        Ok(ids.into_iter().zip(drives).collect())
     }
 
     fn attach_tallies(&self, only: Option<i64>, index: &HashMap<i64, usize>, drives: &mut [Drive]) -> Result<()> {

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_items", include_str!("../../migrations/0002_items.sql")),
     ("0003_sites", include_str!("../../migrations/0003_sites.sql")),
     ("0004_scale", include_str!("../../migrations/0004_scale.sql")),
+    ("0005_totals", include_str!("../../migrations/0005_totals.sql")),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -59,6 +60,15 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
             ),
         )?;
     }
+    // 0005 marks every drive stale; summarise them before anyone reads.
+    let committed = std::cell::Cell::new(false);
+    let txn = super::Txn {
+        tx,
+        site_id: "",
+        committed: &committed,
+    };
+    txn.summarise_touched_drives()?;
+    let tx = txn.tx;
     tx.pragma_update(None, "user_version", LATEST_VERSION)?;
     tx.commit()?;
     Ok(())

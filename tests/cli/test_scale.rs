@@ -2,7 +2,7 @@
 //! unit and registration figures, units in stock) follow every writer, are
 //! filled when an older ledger is upgraded, and `check` verifies them.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::Ledger;
 
@@ -61,12 +61,14 @@ fn busy_ledger() -> Ledger {
     ledger
 }
 
-fn figures(ledger: &Ledger) -> (Value, Value, Value, Value) {
+fn figures(ledger: &Ledger) -> (Value, Value, Value, Value, Value, Value) {
     (
         ledger.json(&["totals", "--by", "drive"]),
         ledger.json(&["stock"]),
         ledger.json(&["drive", "show", DRIVE]),
         ledger.json(&["totals", "--by", "group"]),
+        ledger.json(&["totals"]),
+        ledger.json(&["totals", "--by", "year"]),
     )
 }
 
@@ -108,6 +110,11 @@ fn an_upgraded_ledger_has_the_caches_of_a_fresh_one() {
              DROP TRIGGER transfer_units_cache_i; DROP TRIGGER discard_units_cache_i;
              DROP TRIGGER entries_void_cache;
              DROP TABLE drive_unit_figures; DROP TABLE drive_registration_figures; DROP TABLE units_in_stock;
+             DROP TABLE drives_to_summarise; DROP TABLE drive_summaries; DROP TABLE drive_summary_groups;
+             DROP TABLE year_totals; DROP TABLE year_group_totals;
+             DROP TRIGGER drive_versions_summary_i; DROP TRIGGER tallies_summary_i;
+             DROP TRIGGER transfers_summary_i; DROP TRIGGER discards_summary_i;
+             DROP TRIGGER entries_void_summary;
              PRAGMA user_version = 3;",
         )
         .expect("schema 3");
@@ -146,4 +153,124 @@ fn a_merge_brings_the_caches_along() {
     province.ok(&["merge", district.path().to_str().expect("utf-8")]);
     province.ok(&["check"]);
     assert_eq!(figures(&province), figures(&district));
+}
+
+/// Unfiltered `totals` and `totals --by year` read the yearly rollups of
+/// migration 0005; a filter that selects every drive counts from the drives.
+/// The two must agree after logs, a drive moved to another year, a voided
+/// log and a tally-only drive's stock.
+#[test]
+fn the_yearly_rollups_equal_the_totals_of_the_drives() {
+    let ledger = busy_ledger();
+    ledger.ok(&["drive", "plan", "rj-2020", "--date", "2020-06-01"]);
+    for (slug, date, registered, collected) in [
+        ("rj-2019", "2019-07-10", "120", "100"),
+        // Planned for 2020, held (and logged) in 2019.
+        ("rj-2020", "2019-08-01", "90", "80"),
+        ("rj-2021", "2021-07-10", "50", "40"),
+    ] {
+        ledger.ok(&[
+            "drive",
+            "log",
+            slug,
+            "--date",
+            date,
+            "--registered",
+            registered,
+            "--collected",
+            collected,
+        ]);
+    }
+    ledger.ok(&["transfer", "--drive", "rj-2019", "--count", "60", "--to", "nihbt"]);
+    // rj-2021's log is voided and logged again in 2019: 2021 has no drive left.
+    let history = ledger.json(&["history", "--drive", "rj-2021"]);
+    let number = history["entries"][0]["number"].to_string();
+    ledger.ok(&["void", &number, "--reason", "wrong year"]);
+    ledger.ok(&[
+        "drive",
+        "log",
+        "rj-2021",
+        "--date",
+        "2019-09-01",
+        "--registered",
+        "50",
+        "--collected",
+        "40",
+    ]);
+    ledger.ok(&["check"]);
+    let everything = ["--from", "1900-01-01"];
+    for by in [&[][..], &["--by", "year"][..]] {
+        let rolled = ledger.json(&[&["totals"], by].concat());
+        let counted = ledger.json(&[&["totals"], by, &everything[..]].concat());
+        assert_eq!(rolled, counted, "totals {by:?}");
+    }
+    let by_year = ledger.json(&["totals", "--by", "year"]);
+    let keys: Vec<&str> = by_year["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(keys, ["2019", "2026"], "{by_year}");
+    assert_eq!(by_year["rows"][0]["units"], 220, "{by_year}");
+    assert_eq!(by_year["rows"][0]["drives"], 3, "{by_year}");
+    // The tally-only drives' stock: 100 − 60, 80 and 40, in date order.
+    let stock = ledger.json(&["stock", "--by", "drive"]);
+    let tallied: Vec<(String, u64)> = stock["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["tallied_units"].as_u64() > Some(0))
+        .map(|r| {
+            (
+                r["key"].as_str().expect("key").to_string(),
+                r["tallied_units"].as_u64().expect("n"),
+            )
+        })
+        .collect();
+    let expected = [("rj-2019", 40), ("rj-2020", 80), ("rj-2021", 40)].map(|(s, n)| (s.to_string(), n));
+    assert_eq!(tallied, expected, "{stock}");
+}
+
+#[test]
+fn check_reports_yearly_totals_that_differ_from_the_drives() {
+    let ledger = busy_ledger();
+    ledger
+        .conn()
+        .execute_batch(
+            "UPDATE year_totals SET units = units + 1; UPDATE drive_summaries SET registered = 99 WHERE drive = 2;",
+        )
+        .expect("tamper");
+    let (code, stdout, stderr) = ledger.run(&["check"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("the cached yearly totals differ"), "{stdout}");
+    assert!(stdout.contains("drive rj-b: its cached summary differs"), "{stdout}");
+}
+
+/// `export units` merges the units with their live movements in one ordered
+/// pass: a voided transfer puts a unit back in stock, a later one moves it,
+/// a voided collection leaves the export.
+#[test]
+fn the_units_export_shows_each_units_live_movement() {
+    let ledger = busy_ledger();
+    let (code, stdout, stderr) = ledger.run(&["export", "units", "--format", "ndjson"]);
+    assert_eq!(code, 0, "{stderr}");
+    let units: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON record a line"))
+        .collect();
+    let row = |id: &str| -> Vec<Value> {
+        units
+            .iter()
+            .filter(|u| u["unit_id"] == id)
+            .map(|u| json!([u["status"], u["facility"], u["moved_on"], u["discard_reason"]]))
+            .collect()
+    };
+    assert_eq!(row("U-1"), [json!(["transferred", "nihbt", "2026-11-23", null])]);
+    assert_eq!(row("U-2"), [json!(["in-stock", null, null, null])]);
+    assert_eq!(row("U-3"), [json!(["discarded", null, "2026-11-25", "damaged"])]);
+    assert_eq!(row("I-1"), [json!(["in-stock", null, null, null])]);
+    assert!(row("U-4").is_empty(), "a voided collection is not exported: {stdout}");
+    let ids: Vec<&str> = units.iter().map(|u| u["unit_id"].as_str().expect("id")).collect();
+    assert_eq!(ids, ["I-1", "I-2", "I-3", "U-1", "U-2", "U-3"]);
 }
