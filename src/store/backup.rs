@@ -22,11 +22,21 @@ impl Store {
             .prefix(".bloodledger-backup.")
             .tempfile_in(dir)
             .with_context(|| format!("cannot write in {}", dir.display()))?;
-        {
+        let copied = (|| -> Result<()> {
             let mut copy = Connection::open(temp.path())?;
             Backup::new(&self.conn, &mut copy)?.step(-1)?;
             copy.pragma_update(None, "journal_mode", "DELETE")?;
             copy.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+            Ok(())
+        })();
+        if let Err(error) = copied {
+            // The copy's own journal would outlive the temporary file.
+            for suffix in ["-journal", "-wal", "-shm"] {
+                let mut side = temp.path().as_os_str().to_owned();
+                side.push(suffix);
+                let _ = std::fs::remove_file(side);
+            }
+            return Err(error);
         }
         temp.as_file().sync_all()?;
         temp.persist_noclobber(dest)
