@@ -69,17 +69,8 @@ pub fn transfer(ctx: &mut Context, args: TransferArgs) -> Result<()> {
         _ => {
             let units = leaving_units(&txn, &args.ids, "transfer")?;
             for unit in &units {
-                if date > unit.expires_on {
-                    refuse!(
-                        hint = format!(
-                            "expired units leave stock with `bloodledger discard {} --reason expired`",
-                            unit.unit_id
-                        ),
-                        "unit {} expired on {} and cannot be transferred on {date}",
-                        unit.unit_id,
-                        unit.expires_on
-                    );
-                }
+                unit.may_transfer_on(date)
+                    .map_err(|r| crate::error::UserError::new(r.message).hint(r.hint))?;
             }
             let (found, drive) = one_drive(&txn, &units)?;
             (found, drive, Count(units.len() as u64), units)

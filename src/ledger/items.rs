@@ -269,6 +269,26 @@ pub struct UnitRecord {
     pub movement: Option<Movement>,
 }
 
+impl UnitRecord {
+    /// The rule that a unit never goes to a facility after its expiry date,
+    /// for `transfer` and `import transfers` alike.
+    pub fn may_transfer_on(&self, date: NaiveDate) -> Result<(), super::Refusal> {
+        if date > self.expires_on {
+            return Err(super::Refusal {
+                message: format!(
+                    "unit {} expired on {} and cannot be transferred on {date}",
+                    self.unit_id, self.expires_on
+                ),
+                hint: format!(
+                    "expired units leave stock with `bloodledger discard {} --reason expired`",
+                    self.unit_id
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

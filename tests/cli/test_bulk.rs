@@ -149,6 +149,13 @@ fn transfers_import_twice_and_refuse_a_unit_moved_elsewhere() {
         stderr.contains("already transferred to nihbt on 2026-01-01"),
         "{stderr}"
     );
+    // Never to a facility after expiry (35 days for whole blood).
+    std::fs::write(&file, "unit_id,facility,date\nSL-000-002,cho-ray,2026-02-06\n").unwrap();
+    let stderr = ledger.refused(&["import", "transfers", file.to_str().unwrap()], 1);
+    assert!(
+        stderr.contains("line 2, column date: `2026-02-06`: unit SL-000-002 expired on 2026-02-05"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -141,13 +141,8 @@ pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64)
                     unit.collected_on, ctx.today
                 ),
             );
-        } else if date > unit.expires_on {
-            problems.add(
-                line.number,
-                "date",
-                &date.to_string(),
-                format!("the unit expired on {}; discard it as expired instead", unit.expires_on),
-            );
+        } else if let Err(refusal) = unit.may_transfer_on(date) {
+            problems.add(line.number, "date", &date.to_string(), refusal.message);
         }
         let is_closed = match closed.get(&unit.drive_id) {
             Some(c) => *c,
