@@ -165,13 +165,10 @@ impl Merge {
             });
         }
         for unit in entry.records.get("units").into_iter().flatten() {
-            let (Some(uuid), Some(unit_id)) = (
-                unit.get("uuid").and_then(Value::as_str),
-                unit.get("unit_id").and_then(Value::as_str),
-            ) else {
+            let Some(unit_id) = unit.get("unit_id").and_then(Value::as_str) else {
                 continue;
             };
-            if let Some(ours) = txn.other_unit_with_id(unit_id, uuid)? {
+            if let Some(ours) = txn.unit_with_id(unit_id)? {
                 self.conflicts.push(Conflict::UnitId {
                     unit_id: unit_id.to_string(),
                     ours,
@@ -222,10 +219,14 @@ impl Merge {
                 self.conflicts.push(Conflict::DriveSlug { slug, ours, theirs });
             }
         }
-        for uuid in &self.units {
-            let (unit_id, movements) = txn.live_movements_of_unit(uuid)?;
+        for unit_id in &self.units {
+            let movements = txn.live_movements_of_unit(unit_id)?;
             if let Some((ours, theirs)) = self.split(movements) {
-                self.conflicts.push(Conflict::UnitMovedTwice { unit_id, ours, theirs });
+                self.conflicts.push(Conflict::UnitMovedTwice {
+                    unit_id: unit_id.clone(),
+                    ours,
+                    theirs,
+                });
             }
         }
         for uuid in &self.drives {
@@ -369,6 +370,14 @@ fn read_bundle(path: &Path) -> Result<Source> {
         refuse!(
             hint = "merge it with the newer bloodledger that wrote it",
             "the bundle {} was written by a newer bloodledger (bundle version {}; this one reads up to {BUNDLE_VERSION}); nothing was changed",
+            path.display(),
+            header.version
+        );
+    }
+    if header.version < BUNDLE_VERSION {
+        refuse!(
+            hint = "merge that site's ledger file instead (`bloodledger merge LEDGER`), or export the bundle again with this version of bloodledger",
+            "the bundle {} was written by an older bloodledger (bundle version {}; this one reads version {BUNDLE_VERSION}, which names units by their unit id); nothing was changed",
             path.display(),
             header.version
         );

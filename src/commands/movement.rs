@@ -94,7 +94,7 @@ pub fn transfer(ctx: &mut Context, args: TransferArgs) -> Result<()> {
         summary: summary.clone(),
         payload: json!({"transfer": {
             "drive": drive.slug, "facility": facility.slug, "units": count.0, "date": date.to_string(),
-            "unit_uuids": (!units.is_empty()).then(|| units.iter().map(|u| u.uuid.as_str()).collect::<Vec<_>>()),
+            "unit_ids": (!units.is_empty()).then(|| units.iter().map(|u| u.unit_id.as_str()).collect::<Vec<_>>()),
         }}),
         voids: None,
         reason: None,
@@ -142,7 +142,7 @@ pub fn discard(ctx: &mut Context, args: DiscardArgs) -> Result<()> {
         summary: summary.clone(),
         payload: json!({"discard": {
             "drive": drive.slug, "units": count.0, "reason": args.reason.as_str(), "date": date.to_string(),
-            "unit_uuids": (!units.is_empty()).then(|| units.iter().map(|u| u.uuid.as_str()).collect::<Vec<_>>()),
+            "unit_ids": (!units.is_empty()).then(|| units.iter().map(|u| u.unit_id.as_str()).collect::<Vec<_>>()),
         }}),
         voids: None,
         reason: None,

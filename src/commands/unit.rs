@@ -102,7 +102,9 @@ pub fn collect(ctx: &mut Context, args: UnitCollectArgs) -> Result<()> {
 
     let collected_on = drive.date;
     let expires_on = add_days(collected_on, ctx.rules.shelf_life_days(product));
-    let (unit_uuid, registration_uuid) = (new_id(), new_id());
+    // A donor's donation gets a registration row when `register` made none;
+    // an anonymous donation is its unit alone.
+    let registration_uuid = donor.as_ref().filter(|_| registration.is_none()).map(|_| new_id());
     let from = donor
         .as_ref()
         .map_or("an anonymous donor".to_string(), |d| format!("donor {}", d.donor_id));
@@ -120,38 +122,39 @@ pub fn collect(ctx: &mut Context, args: UnitCollectArgs) -> Result<()> {
         summary: summary.clone(),
         payload: json!({
             "unit": {
-                "uuid": unit_uuid, "unit_id": id.as_str(), "drive": {"slug": drive.slug, "uuid": found.uuid},
+                "unit_id": id.as_str(), "drive": {"slug": drive.slug, "uuid": found.uuid},
                 "blood_group": group.as_str(), "volume_ml": volume, "product": product.as_str(),
                 "collected_on": collected_on.to_string(), "expires_on": expires_on.to_string(),
                 "donor": donor.as_ref().map(|d| json!({"donor_id": d.donor_id, "uuid": d.uuid})),
             },
-            "registration": match &registration {
-                Some((_, uuid)) => json!({"uuid": uuid, "recorded_by": "register"}),
-                None => json!({"uuid": registration_uuid, "outcome": "donated", "donor": donor.as_ref().map(|d| &d.uuid)}),
+            "registration": match (&registration, &registration_uuid) {
+                (Some((_, uuid)), _) => json!({"uuid": uuid, "recorded_by": "register"}),
+                (None, Some(uuid)) => json!({"uuid": uuid, "outcome": "donated", "donor": donor.as_ref().map(|d| &d.uuid)}),
+                (None, None) => json!({"anonymous": true, "outcome": "donated"}),
             },
             "override": override_reason,
         }),
         voids: None,
         reason: None,
     })?;
-    let registration = match registration {
-        Some((id, _)) => id,
-        None => txn.insert_registration(
+    let registration = match (registration, &registration_uuid) {
+        (Some((id, _)), _) => Some(id),
+        (None, Some(uuid)) => Some(txn.insert_registration(
             entry.number,
             &NewRegistration {
-                uuid: &registration_uuid,
+                uuid,
                 drive: found.id,
                 donor: donor.as_ref().map(|d| d.id),
                 outcome: Outcome::Donated,
                 reason: None,
                 override_reason,
             },
-        )?,
+        )?),
+        (None, None) => None,
     };
     txn.insert_unit(
         entry.number,
         &NewUnit {
-            uuid: &unit_uuid,
             unit_id: id.as_str(),
             drive: found.id,
             registration,

@@ -53,6 +53,13 @@ impl FromStr for BloodGroup {
     /// Accepts `O+`, `o pos`, `ORh+`, `O Rh positive`, `AB neg`, `0+` (a zero
     /// typed for O), `B−` (a Unicode minus) and `unknown`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // The canonical forms, as exports write them: no work (imports parse millions).
+        if let Some(group) = BloodGroup::ALL
+            .into_iter()
+            .find(|g| *g != BloodGroup::Unknown && g.as_str() == s)
+        {
+            return Ok(group);
+        }
         let mut compact: String = s
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')

@@ -45,6 +45,9 @@ impl FromStr for Product {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(product) = Product::ALL.into_iter().find(|p| p.as_str() == s) {
+            return Ok(product);
+        }
         let wanted = s.trim().to_ascii_lowercase().replace([' ', '_'], "-");
         let wanted = match wanted.as_str() {
             "wb" | "whole" => "whole-blood",
@@ -251,7 +254,6 @@ pub enum Movement {
 #[derive(Debug, Clone)]
 pub struct UnitRecord {
     pub id: i64,
-    pub uuid: String,
     pub entry: i64,
     /// False when the entry that collected it was voided.
     pub live: bool,

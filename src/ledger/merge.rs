@@ -16,11 +16,12 @@ use super::values::DateArg;
 
 /// The first line of a bundle names its format; a reader refuses other names.
 pub const BUNDLE_FORMAT: &str = "bloodledger-bundle";
-/// Bumped only for changes an older reader would misread.
-pub const BUNDLE_VERSION: u32 = 1;
+/// Bumped only for changes an older reader would misread. Version 2: units
+/// are named by their unit_id, not a UUID (schema 0006).
+pub const BUNDLE_VERSION: u32 = 2;
 
 /// One record row, column name → value (integers, text or null); references
-/// to other rows are their UUIDs.
+/// to other rows are their UUIDs (a unit's, its unit_id).
 pub type Record = Map<String, Value>;
 
 /// A journal entry with its records, as every ledger holding it sees it.

@@ -269,7 +269,6 @@ pub fn unit_show(out: &mut Out, unit: &UnitRecord, id: &UnitId, today: NaiveDate
             "schema_version": SCHEMA_VERSION,
             "unit_id": unit.unit_id,
             "check_character": check.map(String::from),
-            "uuid": unit.uuid,
             "status": status(unit),
             "drive": unit.drive,
             "collected_on": unit.collected_on,

@@ -21,6 +21,8 @@ pub enum ExportTable {
     Units,
     Registrations,
     Transfers,
+    /// Read after `Registrations`, as part of it.
+    AnonymousDonations,
 }
 
 impl ExportTable {
@@ -41,7 +43,9 @@ impl ExportTable {
                 "moved_on",
                 "discard_reason",
             ],
-            ExportTable::Registrations => vec!["drive", "donor_id", "outcome", "reason", "unit_id"],
+            ExportTable::Registrations | ExportTable::AnonymousDonations => {
+                vec!["drive", "donor_id", "outcome", "reason", "unit_id"]
+            }
             ExportTable::Transfers => vec!["drive", "facility", "date", "units", "unit_id"],
         };
         if include_pii && self != ExportTable::Transfers {
@@ -62,6 +66,13 @@ impl ExportTable {
                  WHERE {live_r} ORDER BY r.id",
                 live_u = live("u"),
                 live_r = live("r"),
+            ),
+            // Anonymous donations since schema 0006: their units, after the rows.
+            ExportTable::AnonymousDonations => format!(
+                "SELECT d.slug, NULL, 'donated', NULL, u.unit_id {pii}
+                 FROM units u JOIN drives d ON d.id = u.drive
+                 WHERE u.registration IS NULL AND u.entry {LIVE_ENTRY} ORDER BY u.id",
+                pii = if include_pii { ", NULL, NULL, NULL, NULL" } else { "" },
             ),
             ExportTable::Transfers => format!(
                 "SELECT d.slug, f.slug, t.date, CASE WHEN u.id IS NULL THEN t.units ELSE 1 END, u.unit_id
@@ -218,6 +229,10 @@ impl Txn<'_> {
                 cells.push(cell(row.get_ref(i)?));
             }
             each(&cells)?;
+        }
+        drop(rows);
+        if table == ExportTable::Registrations {
+            return self.for_each_record(ExportTable::AnonymousDonations, include_pii, each);
         }
         Ok(())
     }

@@ -76,10 +76,10 @@ pub struct NewRegistration<'a> {
 }
 
 pub struct NewUnit<'a> {
-    pub uuid: &'a str,
     pub unit_id: &'a str,
     pub drive: i64,
-    pub registration: i64,
+    /// `None` for an anonymous donation: the unit is its own registration.
+    pub registration: Option<i64>,
     pub donor: Option<i64>,
     pub blood_group: BloodGroup,
     pub volume_ml: u64,
@@ -87,6 +87,52 @@ pub struct NewUnit<'a> {
     pub collected_on: NaiveDate,
     pub expires_on: NaiveDate,
     pub override_reason: Option<&'a str>,
+}
+
+/// A bulk load of units in progress: see [`Txn::begin_bulk_units`].
+pub struct BulkUnits<'t> {
+    insert: rusqlite::Statement<'t>,
+    /// The trigger set aside, as `sqlite_schema` holds it.
+    trigger: String,
+    /// The first row id the load writes: the new units are those from it on.
+    first_id: i64,
+    /// (drive, group, product) → (units, volume_ml), not yet in the cache.
+    figures: HashMap<(i64, BloodGroup, Product), (u64, u64)>,
+    /// drive → anonymous donations, not yet in the cache.
+    anonymous: HashMap<i64, u64>,
+}
+
+impl BulkUnits<'_> {
+    const FLUSH_AT: usize = 50_000;
+}
+
+/// `YYYY-MM-DD`, as the ledger stores dates, without chrono's formatter
+/// (a tenth of a bulk load's own time went there).
+struct IsoDate([u8; 10]);
+
+impl IsoDate {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("0000-00-00")
+    }
+}
+
+fn iso_date(day: NaiveDate) -> IsoDate {
+    use chrono::Datelike;
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let year = day.year().clamp(0, 9999) as u32;
+    let (month, dom) = (day.month(), day.day());
+    IsoDate([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(dom / 10),
+        digit(dom),
+    ])
 }
 
 fn date(text: String) -> rusqlite::Result<NaiveDate> {
@@ -123,26 +169,25 @@ fn drive_date_sql(alias: &str) -> String {
     )
 }
 
-const UNIT_COLUMNS: &str = "u.id, u.uuid, u.entry, u.unit_id, u.drive, d.uuid, d.slug, o.donor_id, u.blood_group,
+const UNIT_COLUMNS: &str = "u.id, u.entry, u.unit_id, u.drive, d.uuid, d.slug, o.donor_id, u.blood_group,
      u.volume_ml, u.product, u.collected_on, u.expires_on, u.override";
 
 fn unit_record(r: &Row, live: bool) -> rusqlite::Result<UnitRecord> {
     Ok(UnitRecord {
         id: r.get(0)?,
-        uuid: r.get(1)?,
-        entry: r.get(2)?,
+        entry: r.get(1)?,
         live,
-        unit_id: r.get(3)?,
-        drive_id: r.get(4)?,
-        drive_uuid: r.get(5)?,
-        drive: r.get(6)?,
-        donor: r.get(7)?,
-        blood_group: parsed(r.get(8)?)?,
-        volume_ml: r.get(9)?,
-        product: parsed(r.get(10)?)?,
-        collected_on: date(r.get(11)?)?,
-        expires_on: date(r.get(12)?)?,
-        override_reason: r.get(13)?,
+        unit_id: r.get(2)?,
+        drive_id: r.get(3)?,
+        drive_uuid: r.get(4)?,
+        drive: r.get(5)?,
+        donor: r.get(6)?,
+        blood_group: parsed(r.get(7)?)?,
+        volume_ml: r.get(8)?,
+        product: parsed(r.get(9)?)?,
+        collected_on: date(r.get(10)?)?,
+        expires_on: date(r.get(11)?)?,
+        override_reason: r.get(12)?,
         movement: None,
     })
 }
@@ -283,12 +328,11 @@ impl Txn<'_> {
     pub fn insert_unit(&self, entry: i64, unit: &NewUnit) -> Result<i64> {
         self.tx
             .prepare_cached(
-                "INSERT INTO units (uuid, entry, unit_id, drive, registration, donor, blood_group, volume_ml, product,
+                "INSERT INTO units (entry, unit_id, drive, registration, donor, blood_group, volume_ml, product,
                                 collected_on, expires_on, override)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
-                unit.uuid,
                 entry,
                 unit.unit_id,
                 unit.drive,
@@ -304,6 +348,113 @@ impl Txn<'_> {
         Ok(self.tx.last_insert_rowid())
     }
 
+    /// Sets the per-unit cache trigger aside for a bulk load (`import
+    /// units`): [`Txn::insert_bulk_unit`] writes bare rows, and
+    /// [`Txn::finish_bulk_units`] does the trigger's work once and puts it
+    /// back, in the same transaction. A rollback restores it too.
+    pub fn begin_bulk_units(&self) -> Result<BulkUnits<'_>> {
+        let trigger: String = self.tx.query_row(
+            "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'units_cache_i'",
+            [],
+            |r| r.get(0),
+        )?;
+        let first_id: i64 = self
+            .tx
+            .query_row("SELECT coalesce(max(id), 0) + 1 FROM units", [], |r| r.get(0))?;
+        self.tx.execute_batch("DROP TRIGGER units_cache_i")?;
+        Ok(BulkUnits {
+            // Prepared once, after the trigger is gone: a statement prepared
+            // with it would carry its program.
+            insert: self.tx.prepare(
+                "INSERT INTO units (entry, unit_id, drive, registration, donor, blood_group, volume_ml, product,
+                                    collected_on, expires_on, override)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?,
+            trigger,
+            first_id,
+            figures: HashMap::new(),
+            anonymous: HashMap::new(),
+        })
+    }
+
+    /// One unit of a bulk load: the row, with its figures kept in memory.
+    /// `false` when the unit id is taken (nothing written).
+    pub fn insert_bulk_unit(&self, bulk: &mut BulkUnits<'_>, entry: i64, unit: &NewUnit) -> Result<bool> {
+        let written = bulk.insert.execute(params![
+            entry,
+            unit.unit_id,
+            unit.drive,
+            unit.registration,
+            unit.donor,
+            unit.blood_group.as_str(),
+            unit.volume_ml,
+            unit.product.as_str(),
+            iso_date(unit.collected_on).as_str(),
+            iso_date(unit.expires_on).as_str(),
+            unit.override_reason,
+        ]);
+        match written {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let figure = bulk
+            .figures
+            .entry((unit.drive, unit.blood_group, unit.product))
+            .or_default();
+        figure.0 += 1;
+        figure.1 += unit.volume_ml;
+        if unit.registration.is_none() {
+            *bulk.anonymous.entry(unit.drive).or_default() += 1;
+        }
+        if bulk.figures.len() + bulk.anonymous.len() >= BulkUnits::FLUSH_AT {
+            self.flush_bulk_figures(bulk)?;
+        }
+        Ok(true)
+    }
+
+    /// Adds the figures gathered so far to the per-drive caches (additive,
+    /// so memory stays bounded however long the file).
+    fn flush_bulk_figures(&self, bulk: &mut BulkUnits<'_>) -> Result<()> {
+        let mut units = self.tx.prepare_cached(
+            "INSERT INTO drive_unit_figures (drive, blood_group, product, units, volume_ml) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO UPDATE SET units = units + excluded.units, volume_ml = volume_ml + excluded.volume_ml",
+        )?;
+        for ((drive, group, product), (count, volume)) in bulk.figures.drain() {
+            units.execute(params![drive, group.as_str(), product.as_str(), count, volume])?;
+        }
+        let mut registrations = self.tx.prepare_cached(
+            "INSERT INTO drive_registration_figures (drive, registered, deferred, donated) VALUES (?1, ?2, 0, ?2)
+             ON CONFLICT DO UPDATE SET registered = registered + excluded.registered,
+                                       donated = donated + excluded.donated",
+        )?;
+        for (drive, count) in bulk.anonymous.drain() {
+            registrations.execute(params![drive, count])?;
+        }
+        Ok(())
+    }
+
+    /// The end of a bulk load: the figures, the new units into stock, and
+    /// the trigger back as it was.
+    pub fn finish_bulk_units(&self, mut bulk: BulkUnits<'_>) -> Result<()> {
+        self.flush_bulk_figures(&mut bulk)?;
+        let BulkUnits {
+            insert,
+            trigger,
+            first_id,
+            ..
+        } = bulk;
+        drop(insert);
+        self.tx.execute(
+            "INSERT INTO units_in_stock (unit, expires_on) SELECT id, expires_on FROM units WHERE id >= ?1",
+            params![first_id],
+        )?;
+        self.tx.execute_batch(&trigger)?;
+        Ok(())
+    }
+
     /// The unit with this stored id, voided or not, with where it went.
     pub fn unit(&self, unit_id: &str) -> Result<Option<UnitRecord>> {
         let sql = format!(
@@ -314,7 +465,7 @@ impl Txn<'_> {
         let found = self
             .tx
             .prepare_cached(&sql)?
-            .query_row(params![unit_id], |r| unit_record(r, r.get(14)?))
+            .query_row(params![unit_id], |r| unit_record(r, r.get(13)?))
             .optional()?;
         let Some(mut unit) = found else { return Ok(None) };
         unit.movement = self.movement_of(unit.id)?;
@@ -375,14 +526,6 @@ impl Txn<'_> {
             .query_map([], |r| unit_record(r, true))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
-    }
-
-    /// Whether any unit, voided or not, has this stored id: one index lookup.
-    pub fn unit_id_taken(&self, unit_id: &str) -> Result<bool> {
-        Ok(self
-            .tx
-            .prepare_cached("SELECT 1 FROM units WHERE unit_id = ?1")?
-            .exists(params![unit_id])?)
     }
 
     pub fn insert_transfer_units(&self, transfer: i64, units: &[i64]) -> Result<()> {
@@ -491,9 +634,13 @@ impl Txn<'_> {
              diff_u (drive) AS (SELECT drive FROM (SELECT * FROM fresh_u EXCEPT SELECT * FROM cached_u)
                                 UNION SELECT drive FROM (SELECT * FROM cached_u EXCEPT SELECT * FROM fresh_u)),
              fresh_r AS (
-                 SELECT r.drive, count(*), sum(r.outcome = 'deferred' OR r.outcome = 'permanently-deferred'),
-                        sum(r.outcome = 'donated')
-                 FROM registrations r WHERE {live_r} GROUP BY r.drive),
+                 SELECT drive, count(*), sum(deferred), sum(donated) FROM (
+                     SELECT r.drive, r.outcome = 'deferred' OR r.outcome = 'permanently-deferred' AS deferred,
+                            r.outcome = 'donated' AS donated
+                     FROM registrations r WHERE {live_r}
+                     UNION ALL
+                     SELECT u.drive, 0, 1 FROM units u WHERE u.registration IS NULL AND {live_u})
+                 GROUP BY drive),
              cached_r AS (SELECT drive, registered, deferred, donated FROM drive_registration_figures WHERE registered > 0),
              diff_r (drive) AS (SELECT drive FROM (SELECT * FROM fresh_r EXCEPT SELECT * FROM cached_r)
                                 UNION SELECT drive FROM (SELECT * FROM cached_r EXCEPT SELECT * FROM fresh_r)),
@@ -544,5 +691,21 @@ impl Txn<'_> {
             .tx
             .prepare_cached(&sql)?
             .query_row(params![drive, outcome.as_str(), reason], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_are_what_chrono_writes() {
+        let mut day = NaiveDate::from_ymd_opt(1899, 12, 25).expect("date");
+        while day.to_string().as_str() < "2101-01-10" {
+            assert_eq!(iso_date(day).as_str(), day.to_string());
+            day = day + chrono::Days::new(13);
+        }
+        let far = NaiveDate::from_ymd_opt(9999, 12, 31).expect("date");
+        assert_eq!(iso_date(far).as_str(), "9999-12-31");
     }
 }

@@ -23,7 +23,7 @@ struct Table {
     select: &'static str,
     /// Named parameters: the columns of `select`, and `:entry`.
     insert: &'static str,
-    /// Reference columns and the table (by uuid) they point to.
+    /// Reference columns and the table they point to (by its [`identity`]).
     refs: &'static [(&'static str, &'static str)],
 }
 
@@ -107,14 +107,16 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "units",
-        select: "SELECT u.uuid, u.unit_id, d.uuid AS drive, r.uuid AS registration, o.uuid AS donor, u.blood_group,
+        // A unit's identity is its unit_id (unique for all time); an
+        // anonymous donation has no registration.
+        select: "SELECT u.unit_id, d.uuid AS drive, r.uuid AS registration, o.uuid AS donor, u.blood_group,
                         u.volume_ml, u.product, u.collected_on, u.expires_on, u.override
-                 FROM units u JOIN drives d ON d.id = u.drive JOIN registrations r ON r.id = u.registration
+                 FROM units u JOIN drives d ON d.id = u.drive LEFT JOIN registrations r ON r.id = u.registration
                  LEFT JOIN donors o ON o.id = u.donor
-                 WHERE u.entry = ?1 ORDER BY u.uuid",
-        insert: "INSERT INTO units (uuid, entry, unit_id, drive, registration, donor, blood_group, volume_ml, product,
+                 WHERE u.entry = ?1 ORDER BY u.unit_id",
+        insert: "INSERT INTO units (entry, unit_id, drive, registration, donor, blood_group, volume_ml, product,
                                    collected_on, expires_on, override)
-                 VALUES (:uuid, :entry, :unit_id, (SELECT id FROM drives WHERE uuid = :drive),
+                 VALUES (:entry, :unit_id, (SELECT id FROM drives WHERE uuid = :drive),
                          (SELECT id FROM registrations WHERE uuid = :registration),
                          (SELECT id FROM donors WHERE uuid = :donor), :blood_group, :volume_ml, :product,
                          :collected_on, :expires_on, :override)",
@@ -132,11 +134,11 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "transfer_units",
-        select: "SELECT t.uuid AS transfer, u.uuid AS unit
+        select: "SELECT t.uuid AS transfer, u.unit_id AS unit
                  FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer JOIN units u ON u.id = tu.unit
-                 WHERE t.entry = ?1 ORDER BY t.uuid, u.uuid",
+                 WHERE t.entry = ?1 ORDER BY t.uuid, u.unit_id",
         insert: "INSERT INTO transfer_units (transfer, unit)
-                 VALUES ((SELECT id FROM transfers WHERE uuid = :transfer), (SELECT id FROM units WHERE uuid = :unit))",
+                 VALUES ((SELECT id FROM transfers WHERE uuid = :transfer), (SELECT id FROM units WHERE unit_id = :unit))",
         refs: &[("transfer", "transfers"), ("unit", "units")],
     },
     Table {
@@ -149,14 +151,20 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "discard_units",
-        select: "SELECT x.uuid AS discard, u.uuid AS unit
+        select: "SELECT x.uuid AS discard, u.unit_id AS unit
                  FROM discard_units du JOIN discards x ON x.id = du.discard JOIN units u ON u.id = du.unit
-                 WHERE x.entry = ?1 ORDER BY x.uuid, u.uuid",
+                 WHERE x.entry = ?1 ORDER BY x.uuid, u.unit_id",
         insert: "INSERT INTO discard_units (discard, unit)
-                 VALUES ((SELECT id FROM discards WHERE uuid = :discard), (SELECT id FROM units WHERE uuid = :unit))",
+                 VALUES ((SELECT id FROM discards WHERE uuid = :discard), (SELECT id FROM units WHERE unit_id = :unit))",
         refs: &[("discard", "discards"), ("unit", "units")],
     },
 ];
+
+/// The column that names a row across ledgers: a unit's id is unique for
+/// all time; every other record has a UUID.
+fn identity(table: &str) -> &'static str {
+    if table == "units" { "unit_id" } else { "uuid" }
+}
 
 /// What a reference names, for messages.
 fn noun(table: &str) -> &'static str {
@@ -381,16 +389,14 @@ impl Txn<'_> {
         number.map(|n| self.entry_at(n)).transpose()
     }
 
-    /// The unit with this stored id, written by another record than `uuid`:
-    /// (the entry that collected it, its drive's slug).
-    pub fn other_unit_with_id(&self, unit_id: &str, uuid: &str) -> Result<Option<EntryAt>> {
+    /// The entry that collected the unit with this stored id, if this ledger
+    /// has one: for an entry it does not hold yet, that is a conflict.
+    pub fn unit_with_id(&self, unit_id: &str) -> Result<Option<EntryAt>> {
         let number: Option<i64> = self
             .tx
-            .query_row(
-                "SELECT entry FROM units WHERE unit_id = ?1 AND uuid <> ?2",
-                params![unit_id, uuid],
-                |r| r.get(0),
-            )
+            .query_row("SELECT entry FROM units WHERE unit_id = ?1", params![unit_id], |r| {
+                r.get(0)
+            })
             .optional()?;
         number.map(|n| self.entry_at(n)).transpose()
     }
@@ -444,13 +450,13 @@ impl Txn<'_> {
                     ));
                 }
                 for (column, target) in table.refs {
-                    let Some(uuid) = record.get(*column).and_then(Value::as_str) else {
+                    let Some(key) = record.get(*column).and_then(Value::as_str) else {
                         continue;
                     };
-                    let sql = format!("SELECT 1 FROM {target} WHERE uuid = ?1");
-                    let found: Option<i64> = self.tx.query_row(&sql, params![uuid], |r| r.get(0)).optional()?;
+                    let sql = format!("SELECT 1 FROM {target} WHERE {} = ?1", identity(target));
+                    let found: Option<i64> = self.tx.query_row(&sql, params![key], |r| r.get(0)).optional()?;
                     if found.is_none() {
-                        return Ok(Placed::Missing(format!("{} {uuid}", noun(target))));
+                        return Ok(Placed::Missing(format!("{} {key}", noun(target))));
                     }
                 }
                 stmt.clear_bindings();
@@ -490,28 +496,24 @@ impl Txn<'_> {
             .collect()
     }
 
-    /// The unit's id and the entries of every live transfer or discard that
-    /// took it out of stock: more than one is a conflict.
-    pub fn live_movements_of_unit(&self, uuid: &str) -> Result<(String, Vec<EntryAt>)> {
-        let unit_id: String = self
-            .tx
-            .query_row("SELECT unit_id FROM units WHERE uuid = ?1", params![uuid], |r| r.get(0))?;
+    /// The entries of every live transfer or discard that took the unit out
+    /// of stock: more than one is a conflict.
+    pub fn live_movements_of_unit(&self, unit_id: &str) -> Result<Vec<EntryAt>> {
         let sql = format!(
             "SELECT t.entry FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer
-               WHERE tu.unit = (SELECT id FROM units WHERE uuid = ?1) AND {}
+               WHERE tu.unit = (SELECT id FROM units WHERE unit_id = ?1) AND {}
              UNION ALL
              SELECT x.entry FROM discard_units du JOIN discards x ON x.id = du.discard
-               WHERE du.unit = (SELECT id FROM units WHERE uuid = ?1) AND {}
+               WHERE du.unit = (SELECT id FROM units WHERE unit_id = ?1) AND {}
              ORDER BY 1",
             live("t"),
             live("x")
         );
         let mut stmt = self.tx.prepare(&sql)?;
         let numbers: Vec<i64> = stmt
-            .query_map(params![uuid], |r| r.get(0))?
+            .query_map(params![unit_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        let entries = numbers.into_iter().map(|n| self.entry_at(n)).collect::<Result<_>>()?;
-        Ok((unit_id, entries))
+        numbers.into_iter().map(|n| self.entry_at(n)).collect()
     }
 
     /// The drive's slug and the entries of its live tallies: more than one

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::UserError;
 
@@ -15,6 +15,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_sites", include_str!("../../migrations/0003_sites.sql")),
     ("0004_scale", include_str!("../../migrations/0004_scale.sql")),
     ("0005_totals", include_str!("../../migrations/0005_totals.sql")),
+    (
+        "0006_compact_units",
+        include_str!("../../migrations/0006_compact_units.sql"),
+    ),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -45,6 +49,17 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
         // Persistent: set once, before the first transaction.
         conn.pragma_update(None, "journal_mode", "WAL")?;
     }
+    // A migration may rebuild a table others refer to (0006): SQLite's
+    // procedure for that is foreign keys off, then a check before commit.
+    // The pragma is a no-op inside a transaction, so it is set here.
+    conn.pragma_update(None, "foreign_keys", false)?;
+    apply(conn, path)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(())
+}
+
+/// The missing migrations, in one exclusive transaction.
+fn apply(conn: &mut Connection, path: &Path) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
     // Another process may have migrated while we waited for the lock.
     let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -59,6 +74,17 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
                 chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             ),
         )?;
+    }
+    let broken: Option<String> = tx
+        .query_row("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(table) = broken {
+        anyhow::bail!(
+            "upgrading the ledger {} would leave a broken reference in {table}",
+            path.display()
+        );
     }
     // 0005 marks every drive stale; summarise them before anyone reads.
     let committed = std::cell::Cell::new(false);

@@ -159,6 +159,15 @@ impl Store {
         Ok(())
     }
 
+    /// For bulk writers whose references all come from lookups in their own
+    /// transaction (imports): SQLite stops checking foreign keys on this
+    /// connection. Set before [`Store::begin`]; the pragma is a no-op inside
+    /// a transaction.
+    pub fn without_foreign_key_checks(&self) -> Result<()> {
+        self.conn.pragma_update(None, "foreign_keys", false)?;
+        Ok(())
+    }
+
     /// The id of the site that created this ledger (for merging and exports).
     pub fn site_id(&self) -> &str {
         &self.site_id

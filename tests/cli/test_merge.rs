@@ -374,7 +374,7 @@ fn a_bundle_is_private_self_describing_and_checked_whole() {
     let text = std::fs::read_to_string(&file).unwrap();
     let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines[0]["format"], "bloodledger-bundle");
-    assert_eq!(lines[0]["version"], 1);
+    assert_eq!(lines[0]["version"], 2);
     assert_eq!(lines[0]["site_id"], site_id(&a).as_str());
     assert!(lines[0]["created_at"].is_string());
     let count = lines.len() - 2;
@@ -393,6 +393,14 @@ fn a_bundle_is_private_self_describing_and_checked_whole() {
     std::fs::write(&cut, short.join("\n")).unwrap();
     let stderr = province.refused(&["merge", cut.to_str().unwrap()], 1);
     assert!(stderr.contains("cut short"), "{stderr}");
+    // Written before units were named by their unit id: refused, with the way round.
+    let old = a.dir.path().join("old.bundle");
+    std::fs::write(&old, text.replacen("\"version\":2", "\"version\":1", 1)).unwrap();
+    let stderr = province.refused(&["merge", old.to_str().unwrap()], 1);
+    assert!(
+        stderr.contains("older bloodledger (bundle version 1") && stderr.contains("merge that site's ledger file"),
+        "{stderr}"
+    );
     // Not a bundle or a ledger at all.
     let csv = a.dir.path().join("drives.csv");
     std::fs::write(&csv, "slug,date\nrj-a,2026-07-10\n").unwrap();

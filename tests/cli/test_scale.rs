@@ -274,3 +274,92 @@ fn the_units_export_shows_each_units_live_movement() {
     let ids: Vec<&str> = units.iter().map(|u| u["unit_id"].as_str().expect("id")).collect();
     assert_eq!(ids, ["I-1", "I-2", "I-3", "U-1", "U-2", "U-3"]);
 }
+
+/// A ledger written by the previous schema (fixtures/ledger-schema5.db, made
+/// with bloodledger at schema 5: three anonymous units by `unit collect`, one
+/// donor's unit, three anonymous units by `import units`, a deferral, a
+/// transfer and a discard of ids, a voided collection). Its anonymous
+/// donations have registration rows and its units UUIDs; migration 0006
+/// rebuilds the units without them. Every figure must come through the same,
+/// and new anonymous units (without a registration row) count alike.
+#[test]
+fn a_schema_5_ledger_upgrades_to_compact_units_with_the_same_figures() {
+    let ledger = Ledger::new();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/ledger-schema5.db"),
+        ledger.path(),
+    )
+    .expect("fixture");
+    // What the schema-5 binary printed for this ledger.
+    let totals = ledger.json(&["totals"]);
+    for (figure, value) in [
+        ("drives", 2),
+        ("registered", 7),
+        ("deferred", 1),
+        ("units", 6),
+        ("volume_ml", 2100),
+        ("transferred", 2),
+        ("discarded", 1),
+        ("in_stock", 3),
+    ] {
+        assert_eq!(totals[figure], value, "{figure}: {totals}");
+    }
+    ledger.ok(&["check"]);
+    assert_eq!(
+        ledger
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .expect("version"),
+        6
+    );
+    let units_columns: Vec<String> = ledger
+        .conn()
+        .prepare("SELECT name FROM pragma_table_info('units')")
+        .expect("columns")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("names");
+    assert!(!units_columns.iter().any(|c| c == "uuid"), "{units_columns:?}");
+    let b = ledger.json(&["drive", "show", "rj-b"]);
+    assert_eq!(
+        (b["registered"].clone(), b["deferred"].clone(), b["units"].clone()),
+        (json!(4), json!(1), json!(3))
+    );
+    let registrations = ledger.ok(&["export", "registrations", "--format", "csv"]);
+    assert_eq!(registrations.lines().count(), 1 + 7, "{registrations}");
+    assert_eq!(ledger.json(&["unit", "show", "U-3"])["status"], "transferred");
+
+    // A new anonymous unit is its own registration; voiding it takes both back.
+    let out = ledger.ok(&[
+        "unit", "collect", "U-8", "--drive", "rj-b", "--group", "O+", "--volume", "350",
+    ]);
+    let anonymous_rows: i64 = ledger
+        .conn()
+        .query_row("SELECT count(*) FROM units WHERE registration IS NULL", [], |r| {
+            r.get(0)
+        })
+        .expect("count");
+    assert_eq!(anonymous_rows, 1);
+    let b = ledger.json(&["drive", "show", "rj-b"]);
+    assert_eq!((b["registered"].clone(), b["units"].clone()), (json!(5), json!(4)));
+    let registrations = ledger.ok(&["export", "registrations", "--format", "csv"]);
+    assert!(registrations.ends_with("rj-b,,donated,,U-8\n"), "{registrations}");
+    let entry = out
+        .split('#')
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .expect("entry number");
+    ledger.ok(&["void", entry, "--reason", "test"]);
+    assert_eq!(ledger.json(&["drive", "show", "rj-b"])["registered"], 4);
+    ledger.ok(&["check"]);
+
+    // Another ledger merges both the old file (read as it is) and the upgraded one.
+    let province = Ledger::new();
+    let old = province.dir.path().join("old.db");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/ledger-schema5.db"), &old).expect("fixture");
+    province.ok(&["merge", old.to_str().expect("utf-8")]);
+    province.ok(&["merge", ledger.path().to_str().expect("utf-8")]);
+    province.ok(&["check"]);
+    assert_eq!(province.json(&["totals"]), ledger.json(&["totals"]));
+}
