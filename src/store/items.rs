@@ -89,11 +89,16 @@ pub struct NewUnit<'a> {
     pub override_reason: Option<&'a str>,
 }
 
+/// A cache trigger dropped for a bulk write: see [`Txn::set_trigger_aside`].
+#[must_use = "the trigger must be restored before the transaction commits"]
+pub struct TriggerAside {
+    sql: String,
+}
+
 /// A bulk load of units in progress: see [`Txn::begin_bulk_units`].
 pub struct BulkUnits<'t> {
     insert: rusqlite::Statement<'t>,
-    /// The trigger set aside, as `sqlite_schema` holds it.
-    trigger: String,
+    trigger: TriggerAside,
     /// The first row id the load writes: the new units are those from it on.
     first_id: i64,
     /// (drive, group, product) → (units, volume_ml), not yet in the cache.
@@ -353,15 +358,10 @@ impl Txn<'_> {
     /// [`Txn::finish_bulk_units`] does the trigger's work once and puts it
     /// back, in the same transaction. A rollback restores it too.
     pub fn begin_bulk_units(&self) -> Result<BulkUnits<'_>> {
-        let trigger: String = self.tx.query_row(
-            "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'units_cache_i'",
-            [],
-            |r| r.get(0),
-        )?;
+        let trigger = self.set_trigger_aside("units_cache_i")?;
         let first_id: i64 = self
             .tx
             .query_row("SELECT coalesce(max(id), 0) + 1 FROM units", [], |r| r.get(0))?;
-        self.tx.execute_batch("DROP TRIGGER units_cache_i")?;
         Ok(BulkUnits {
             // Prepared once, after the trigger is gone: a statement prepared
             // with it would carry its program.
@@ -451,8 +451,50 @@ impl Txn<'_> {
             "INSERT INTO units_in_stock (unit, expires_on) SELECT id, expires_on FROM units WHERE id >= ?1",
             params![first_id],
         )?;
-        self.tx.execute_batch(&trigger)?;
+        self.restore_trigger(trigger)
+    }
+
+    /// Drops a cache trigger for the rest of a bulk writer's transaction,
+    /// which then does its work itself; [`Txn::restore_trigger`] makes it
+    /// again, and a rollback restores it too.
+    pub fn set_trigger_aside(&self, name: &str) -> Result<TriggerAside> {
+        let sql: String = self.tx.query_row(
+            "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?1",
+            params![name],
+            |r| r.get(0),
+        )?;
+        self.tx.execute_batch(&format!("DROP TRIGGER {name}"))?;
+        Ok(TriggerAside { sql })
+    }
+
+    pub fn restore_trigger(&self, trigger: TriggerAside) -> Result<()> {
+        self.tx.execute_batch(&trigger.sql)?;
         Ok(())
+    }
+
+    /// What `transfer_units_cache_i` and `discard_units_cache_i` do, for a
+    /// bulk writer that set them aside.
+    pub fn take_out_of_stock(&self, units: &[i64]) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached("DELETE FROM units_in_stock WHERE unit = ?1")?;
+        for unit in units {
+            stmt.execute(params![unit])?;
+        }
+        Ok(())
+    }
+
+    /// The unit with this stored id if it is in stock (so live and not
+    /// moved): one lookup, where [`Txn::unit`] takes three. `None` says
+    /// nothing: ask [`Txn::unit`].
+    pub fn unit_in_stock(&self, unit_id: &str) -> Result<Option<UnitRecord>> {
+        let sql = format!(
+            "SELECT {UNIT_COLUMNS} FROM units u JOIN units_in_stock s ON s.unit = u.id JOIN drives d ON d.id = u.drive
+             LEFT JOIN donors o ON o.id = u.donor WHERE u.unit_id = ?1"
+        );
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row(params![unit_id], |r| unit_record(r, true))
+            .optional()?)
     }
 
     /// The unit with this stored id, voided or not, with where it went.

@@ -363,3 +363,28 @@ fn a_schema_5_ledger_upgrades_to_compact_units_with_the_same_figures() {
     province.ok(&["check"]);
     assert_eq!(province.json(&["totals"]), ledger.json(&["totals"]));
 }
+
+/// Coordinators and auditors open ledgers with the `sqlite3` shell of their
+/// distribution (Debian 12: 3.40), older than the SQLite inside bloodledger:
+/// every trigger and view must parse there, or the shell calls the whole
+/// schema malformed. Runs where that shell is installed.
+#[test]
+fn the_distributions_sqlite3_shell_reads_the_schema() {
+    let Ok(version) = std::process::Command::new("sqlite3").arg("--version").output() else {
+        eprintln!("no sqlite3 shell here; skipped");
+        return;
+    };
+    let ledger = busy_ledger();
+    let out = std::process::Command::new("sqlite3")
+        .arg(ledger.path())
+        .arg("PRAGMA integrity_check; SELECT count(*) FROM units;")
+        .output()
+        .expect("sqlite3");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.starts_with("ok\n"),
+        "sqlite3 {}: {stdout}{}",
+        String::from_utf8_lossy(&version.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -28,6 +28,8 @@ pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64)
     let mut closed: HashMap<i64, bool> = HashMap::new();
     let mut pending: Option<Pending> = None;
     let mut tally = Tally::default();
+    // Units leave stock in `flush`, without a trigger (and its statement journal) per row.
+    let trigger = txn.set_trigger_aside("transfer_units_cache_i")?;
     while let Some(line) = rows.next_line()? {
         let problems = &mut rows.problems;
         let before = problems.count;
@@ -55,7 +57,11 @@ pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64)
                 found
             }
         };
-        let Some(unit) = txn.unit(unit_id.as_str())? else {
+        let unit = match txn.unit_in_stock(unit_id.as_str())? {
+            Some(unit) => Some(unit),
+            None => txn.unit(unit_id.as_str())?,
+        };
+        let Some(unit) = unit else {
             problems.add(
                 line.number,
                 "unit_id",
@@ -174,6 +180,7 @@ pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64)
         tally.new += 1;
     }
     flush(txn, entry, pending)?;
+    txn.restore_trigger(trigger)?;
     Ok(tally)
 }
 
@@ -187,5 +194,5 @@ fn flush(txn: &Txn, entry: i64, pending: Option<Pending>) -> Result<()> {
     };
     let transfer = txn.insert_transfer(drive, entry, facility, date, units.len() as u64)?;
     txn.insert_transfer_units(transfer, &units)?;
-    Ok(())
+    txn.take_out_of_stock(&units)
 }
