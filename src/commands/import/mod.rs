@@ -359,6 +359,8 @@ pub struct DriveInfo {
 }
 
 impl Drives {
+    const REMEMBERED: usize = 4096;
+
     /// The drive of the previous recordable line, if `cell` names it exactly
     /// as that line did.
     pub fn same_as_last(&self, cell: Option<&str>) -> Option<Rc<DriveInfo>> {
@@ -409,6 +411,11 @@ impl Drives {
             };
             match info {
                 Ok(info) => {
+                    // A national file names 100 000 drives: remember a bounded
+                    // number, so memory stays flat (files group a drive's lines).
+                    if self.known.len() >= Self::REMEMBERED {
+                        self.known.clear();
+                    }
                     self.known.insert(key.clone(), Some(Rc::new(info)));
                 }
                 Err(reason) => {

@@ -24,8 +24,11 @@ pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64)
     let columns = rows.columns(REQUIRED, OPTIONAL)?;
     let mut drives = Drives::default();
     // Per (drive, outcome, reason): lines seen so far, and how many such
-    // registrations the ledger held before this import (asked once).
-    let mut anonymous: HashMap<(i64, Outcome, Option<String>), (u64, u64)> = HashMap::new();
+    // registrations the ledger held before this import (asked once). A
+    // national file has a few keys per drive for 100 000 drives: reasons
+    // are kept once each and keys stay small.
+    let mut anonymous: HashMap<(i64, Outcome, u32), (u32, u32)> = HashMap::new();
+    let mut reasons: HashMap<Option<String>, u32> = HashMap::new();
     let mut tally = Tally::default();
     while let Some(line) = rows.next_line()? {
         let problems = &mut rows.problems;
@@ -59,11 +62,14 @@ pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64)
                 if problems.count > before {
                     continue;
                 }
-                let key = (drive.id, outcome, reason.clone());
+                let known = reasons.len() as u32;
+                let reason_key = *reasons.entry(reason.clone()).or_insert(known);
+                let key = (drive.id, outcome, reason_key);
                 let (seen, present) = match anonymous.get_mut(&key) {
                     Some(counts) => counts,
                     None => {
                         let present = txn.anonymous_registrations(drive.id, outcome, reason.as_deref())?;
+                        let present = u32::try_from(present).unwrap_or(u32::MAX);
                         anonymous.entry(key).or_insert((0, present))
                     }
                 };
