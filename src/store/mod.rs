@@ -11,6 +11,9 @@
 //! first rebuilds the WAL index by reading the whole WAL and forgets what was
 //! already checkpointed, so with short-lived processes the WAL would only
 //! grow and every commit would copy all of it again.
+//!
+//! Writers open the ledger through [`vfs`], which syncs the directory once
+//! per WAL file rather than once per process: one fsync per command.
 
 mod backup;
 mod catalog;
@@ -21,6 +24,7 @@ mod journal;
 mod merge;
 mod migrations;
 mod summaries;
+mod vfs;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
@@ -29,7 +33,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, ffi};
 
 pub use catalog::{Campaign, Facility};
 pub use drives::DriveRef;
@@ -82,9 +86,10 @@ impl Store {
                 .hint("check --db or BLOODLEDGER_DB; to start a new ledger, give a path that does not exist yet")
                 .into());
             }
-            Connection::open_with_flags(
+            connect(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                access,
             )
             .or_else(|_| {
                 Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -94,7 +99,8 @@ impl Store {
             Connection::open_in_memory()?
         } else {
             create_private_file(path)?;
-            Connection::open(path).with_context(|| format!("cannot open the ledger {}", path.display()))?
+            connect(path, OpenFlags::default(), access)
+                .with_context(|| format!("cannot open the ledger {}", path.display()))?
         };
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
@@ -195,6 +201,16 @@ impl Drop for Store {
                 let _ = std::fs::remove_file(PathBuf::from(file));
             }
         }
+    }
+}
+
+/// Writers go through [`vfs::WRITER_VFS`]; readers, and writers should it
+/// fail to register, through SQLite's default (a directory sync per process).
+fn connect(path: &Path, flags: OpenFlags, access: Access) -> rusqlite::Result<Connection> {
+    if access == Access::Write && vfs::register() == ffi::SQLITE_OK {
+        Connection::open_with_flags_and_vfs(path, flags, vfs::WRITER_VFS)
+    } else {
+        Connection::open_with_flags(path, flags)
     }
 }
 
