@@ -44,6 +44,8 @@ fn main() -> ExitCode {
         let (format, ndjson) = cli.global.format();
         let out = output::Out::stdout(format, cli.global.quiet)
             .with_color(config::use_color(cli.global.color, io::stdout().is_terminal()));
+        // This process runs one command and exits: its exit closes the ledger.
+        store::leave_open_at_exit();
         let mut ctx = commands::Context::new(path, today, out, ndjson);
         ctx.stderr_color = stderr_color;
         commands::run_or_overview(&mut ctx, cli.command)?;

@@ -193,3 +193,97 @@ fn reads_of_a_missing_ledger_are_empty_and_create_nothing() {
     );
     assert_eq!(dump(&path), "<no ledger>");
 }
+
+/// What one run of the binary does to the disk, in order: `dir` for a sync
+/// of the ledger's directory, `wal` for a sync of the `-wal`, `write` for a
+/// run of writes into the `-wal`. `None` without strace: then the caller
+/// proves nothing, and says so.
+fn disk_steps(ledger: &Ledger, args: &[&str]) -> Option<Vec<&'static str>> {
+    let trace = ledger.dir.path().join("strace.out");
+    let status = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,pwrite64,write", "-o"])
+        .arg(&trace)
+        .arg(assert_cmd::cargo::cargo_bin("bloodledger"))
+        .args(args)
+        .env("BLOODLEDGER_DB", ledger.path())
+        .env("BLOODLEDGER_TODAY", crate::common::TODAY)
+        .env("USER", "tester")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    assert!(status.success(), "{args:?} under strace: {status}");
+    // strace -y names each file descriptor by its real path.
+    let dir = std::fs::canonicalize(ledger.dir.path()).expect("canonical dir");
+    let dir = format!("<{}>)", dir.display());
+    let mut steps = Vec::new();
+    for line in std::fs::read_to_string(&trace).expect("trace").lines() {
+        let step = if line.contains("sync(") && line.contains(&dir) {
+            "dir"
+        } else if line.contains("sync(") && line.contains("ledger.db-wal>") {
+            "wal"
+        } else if line.contains("write") && line.contains("ledger.db-wal>") {
+            "write"
+        } else {
+            continue;
+        };
+        if steps.last() != Some(&step) || step != "write" {
+            steps.push(step);
+        }
+    }
+    Some(steps)
+}
+
+/// A commit is only durable once the `-wal`'s directory entry is on disk,
+/// so its directory is synced before the first frame goes into a `-wal` that
+/// is new or empty; a `-wal` that already holds frames is not synced again
+/// (one fsync per command, not two).
+#[test]
+fn the_directory_is_synced_once_per_wal_before_its_first_frame() {
+    let ledger = Ledger::new();
+    let log = |slug: &str| -> Option<Vec<&'static str>> {
+        let args = [
+            "drive",
+            "log",
+            slug,
+            "--date",
+            "2021-07-10",
+            "--registered",
+            "9",
+            "--collected",
+            "8",
+        ];
+        disk_steps(&ledger, &args)
+    };
+    let Some(first) = disk_steps(&ledger, &["facility", "add", "h", "--name", "H"]) else {
+        eprintln!("strace is not installed: the sync order is not checked");
+        return;
+    };
+    let before_first_frame = |steps: &[&str]| {
+        let write = steps.iter().position(|s| *s == "write").expect("a write into the -wal");
+        steps[..write].contains(&"dir")
+    };
+    assert!(before_first_frame(&first), "new ledger: {first:?}");
+    assert_eq!(log("a"), Some(vec!["write", "wal"]), "a -wal with frames");
+
+    // Stock SQLite checkpoints and removes the -wal when it closes last.
+    ledger
+        .conn()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .expect("checkpoint");
+    assert!(!ledger.dir.path().join("ledger.db-wal").exists());
+    let steps = log("b").expect("strace");
+    assert!(before_first_frame(&steps), "a missing -wal: {steps:?}");
+    assert_eq!(log("c"), Some(vec!["write", "wal"]));
+
+    // An empty -wal, as a reader leaves one: its name may not be on disk yet.
+    ledger
+        .conn()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .expect("checkpoint");
+    std::fs::File::create(ledger.dir.path().join("ledger.db-wal")).expect("empty -wal");
+    let steps = log("d").expect("strace");
+    assert!(before_first_frame(&steps), "an empty -wal: {steps:?}");
+    assert_eq!(log("e"), Some(vec!["write", "wal"]));
+    assert_eq!(ledger.json(&["totals"])["drives"], 5);
+}
