@@ -168,33 +168,36 @@ pub fn imported(out: &mut Out, kind: &str, new: u64, present: u64, dry_run: bool
 /// document written record by record, NDJSON one record a line, or CSV.
 pub struct RecordWriter<'a> {
     out: &'a mut Out,
-    columns: Vec<&'static str>,
     ndjson: bool,
     written: u64,
     csv: Option<csv::Writer<Vec<u8>>>,
-    /// Each column's `"name":`, escaped once; a record is built in `line`
-    /// and written in one call (a million small writes cost more than the
-    /// query that feeds them).
+    /// Each column's `"name":`, escaped once, after the `{` or `,` before it.
     keys: Vec<Vec<u8>>,
-    line: Vec<u8>,
+    /// Records are written here and handed on in large pieces: a million
+    /// small writes cost more than the query that feeds them.
+    buffer: Vec<u8>,
 }
+
+/// How much output is gathered before it is handed on: large enough that
+/// writes are few, small enough that memory stays flat.
+const CHUNK: usize = 1 << 16;
 
 impl<'a> RecordWriter<'a> {
     pub fn start(out: &'a mut Out, kind: &str, columns: Vec<&'static str>, ndjson: bool) -> Result<RecordWriter<'a>> {
         let keys = columns
             .iter()
-            .map(|name| {
-                serde_json::to_vec(name).map(|mut key| {
-                    key.push(b':');
-                    key
-                })
+            .enumerate()
+            .map(|(i, name)| {
+                let mut key = vec![if i == 0 { b'{' } else { b',' }];
+                serde_json::to_writer(&mut key, name)?;
+                key.push(b':');
+                Ok(key)
             })
-            .collect::<serde_json::Result<_>>()?;
+            .collect::<Result<_>>()?;
         let mut writer = RecordWriter {
             csv: None,
             keys,
-            line: Vec::with_capacity(1 << 10),
-            columns,
+            buffer: Vec::with_capacity(CHUNK + (1 << 12)),
             ndjson,
             written: 0,
             out,
@@ -203,8 +206,8 @@ impl<'a> RecordWriter<'a> {
             Format::Json if ndjson => {}
             Format::Json => write!(writer.out.raw(), "{{\"schema_version\":{SCHEMA_VERSION},\"{kind}\":[")?,
             Format::Csv | Format::Table => {
-                let mut csv = csv::Writer::from_writer(Vec::with_capacity(1 << 12));
-                csv.write_record(&writer.columns)?;
+                let mut csv = csv::Writer::from_writer(Vec::with_capacity(CHUNK + (1 << 12)));
+                csv.write_record(&columns)?;
                 writer.csv = Some(csv);
                 writer.drain_csv()?;
             }
@@ -213,42 +216,49 @@ impl<'a> RecordWriter<'a> {
     }
 
     pub fn write(&mut self, cells: &[Cell]) -> Result<()> {
+        self.written += 1;
         if let Some(csv) = &mut self.csv {
-            csv.write_record(cells.iter().map(|c| match c {
-                // Text may hold a formula typed by anyone; numbers cannot.
-                Cell::Text(t) => super::spreadsheet_safe(t.as_deref().unwrap_or_default()).into_owned(),
-                Cell::Int(n) => n.map(|n| n.to_string()).unwrap_or_default(),
-            }))?;
-            self.written += 1;
-            // Hand the buffer on every few records: constant memory.
-            if self.written.is_multiple_of(256) {
+            let mut number = itoa::Buffer::new();
+            for cell in cells {
+                match *cell {
+                    Cell::Null => csv.write_field(b"")?,
+                    Cell::Int(n) => csv.write_field(number.format(n))?,
+                    // Text may hold a formula typed by anyone; numbers cannot.
+                    Cell::Text(text) => csv.write_field(super::spreadsheet_safe(text).as_bytes())?,
+                    Cell::Real(_) | Cell::Bytes(_) => {
+                        csv.write_field(super::spreadsheet_safe(&odd_text(cell)).as_bytes())?
+                    }
+                }
+            }
+            csv.write_record(None::<&[u8]>)?;
+            // The csv writer hands its own buffer to ours every 8 KiB.
+            if csv.get_ref().len() >= CHUNK {
                 self.drain_csv()?;
             }
             return Ok(());
         }
-        let w = &mut self.line;
-        w.clear();
+        let w = &mut self.buffer;
         if !self.ndjson {
-            w.extend_from_slice(if self.written > 0 { b",\n" } else { b"\n" });
+            w.extend_from_slice(if self.written > 1 { b",\n" } else { b"\n" });
         }
         // Written by hand so the keys keep the documented column order.
-        w.push(b'{');
-        for (i, (key, cell)) in self.keys.iter().zip(cells).enumerate() {
-            if i > 0 {
-                w.push(b',');
-            }
+        for (key, cell) in self.keys.iter().zip(cells) {
             w.extend_from_slice(key);
-            match cell {
-                Cell::Text(t) => serde_json::to_writer(&mut *w, t)?,
-                Cell::Int(n) => serde_json::to_writer(&mut *w, n)?,
+            match *cell {
+                Cell::Null => w.extend_from_slice(b"null"),
+                Cell::Int(n) => w.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+                Cell::Text(text) => json_string(w, text)?,
+                Cell::Real(_) | Cell::Bytes(_) => json_string(w, &odd_text(cell))?,
             }
         }
         w.push(b'}');
         if self.ndjson {
             w.push(b'\n');
         }
-        self.out.raw().write_all(&self.line)?;
-        self.written += 1;
+        if w.len() >= CHUNK {
+            self.out.raw().write_all(w)?;
+            w.clear();
+        }
         Ok(())
     }
 
@@ -264,11 +274,75 @@ impl<'a> RecordWriter<'a> {
 
     pub fn finish(mut self) -> Result<u64> {
         self.drain_csv()?;
+        self.out.raw().write_all(&self.buffer)?;
         match self.out.format {
             Format::Json if self.ndjson => {}
             Format::Json => self.out.raw().write_all(b"\n]}\n")?,
             _ => {}
         }
         Ok(self.written)
+    }
+}
+
+/// A real or non-UTF-8 text (found only in a ledger written by another
+/// program) as the text that stands for it.
+fn odd_text<'a>(cell: &Cell<'a>) -> std::borrow::Cow<'a, str> {
+    match *cell {
+        Cell::Real(x) => x.to_string().into(),
+        Cell::Bytes(bytes) => String::from_utf8_lossy(bytes),
+        Cell::Null | Cell::Int(_) => "".into(),
+        Cell::Text(text) => text.into(),
+    }
+}
+
+/// The bytes that JSON strings escape: `"`, `\\` and the control characters.
+const ESCAPED: [bool; 256] = {
+    let mut escaped = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        escaped[b] = true;
+        b += 1;
+    }
+    escaped[b'"' as usize] = true;
+    escaped[b'\\' as usize] = true;
+    escaped
+};
+
+/// `text` as a JSON string, exactly as serde_json writes it: most text needs
+/// no escaping and is copied as it is; the rest goes through serde_json.
+#[inline]
+fn json_string(w: &mut Vec<u8>, text: &str) -> Result<()> {
+    if text.bytes().any(|b| ESCAPED[b as usize]) {
+        serde_json::to_writer(&mut *w, text)?;
+    } else {
+        w.push(b'"');
+        w.extend_from_slice(text.as_bytes());
+        w.push(b'"');
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_string;
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        for text in [
+            "",
+            "O+",
+            "Sơn La 😀",
+            "quote \" and backslash \\",
+            "tab\tnewline\n\r\u{1}\u{1f}",
+            "\u{7f} delete is left as it is",
+            "/slash",
+        ] {
+            let mut ours = Vec::new();
+            json_string(&mut ours, text).expect("into a Vec");
+            assert_eq!(
+                String::from_utf8(ours).expect("utf-8"),
+                serde_json::to_string(text).expect("json")
+            );
+        }
     }
 }
