@@ -7,6 +7,7 @@ mod drive;
 mod export;
 mod journal;
 pub mod number;
+mod records;
 mod table;
 mod totals;
 // Itemised records (issue 3).
@@ -27,9 +28,10 @@ use serde::Serialize;
 pub use catalog::{campaigns, facilities};
 pub use chart::totals_chart;
 pub use drive::{drive_list, drive_show};
-pub use export::{RecordWriter, SummaryJson, backed_up, export_drives, export_summary, imported};
+pub use export::{SummaryJson, backed_up, export_drives, export_summary, imported};
 pub use journal::{history, problems, written};
 pub use overview::overview;
+pub use records::{RecordWriter, write_records};
 pub use totals::totals;
 
 use crate::cli::Format;
@@ -40,7 +42,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Out {
     pub format: Format,
     pub quiet: bool,
-    w: Box<dyn Write>,
+    /// `Send`, so that an export can write on a second thread.
+    w: Box<dyn Write + Send>,
     file: Option<atomic::AtomicFile>,
 }
 
@@ -49,7 +52,7 @@ impl Out {
         Out {
             format,
             quiet,
-            w: Box::new(io::BufWriter::new(io::stdout().lock())),
+            w: Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout())),
             file: None,
         }
     }

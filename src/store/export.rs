@@ -17,16 +17,17 @@ use super::{Txn, live};
 pub enum Cell<'a> {
     Null,
     Int(i64),
-    Text(&'a str),
-    /// Never written by bloodledger (its tables are STRICT, its text UTF-8),
-    /// but a ledger file may come from elsewhere: exported as text.
+    /// Text as SQLite holds it: UTF-8 whenever bloodledger wrote it, but a
+    /// ledger file may come from elsewhere, so the writer checks (once, where
+    /// it looks at every byte anyway).
+    Text(&'a [u8]),
+    /// Never written by bloodledger (its tables are STRICT), exported as text.
     Real(f64),
-    Bytes(&'a [u8]),
 }
 
 impl<'a> Cell<'a> {
     fn text(text: Option<&'a str>) -> Cell<'a> {
-        text.map_or(Cell::Null, Cell::Text)
+        text.map_or(Cell::Null, |text| Cell::Text(text.as_bytes()))
     }
 }
 
@@ -96,7 +97,7 @@ fn cell(value: ValueRef<'_>) -> Cell<'_> {
         ValueRef::Null => Cell::Null,
         ValueRef::Integer(n) => Cell::Int(n),
         ValueRef::Real(x) => Cell::Real(x),
-        ValueRef::Text(t) | ValueRef::Blob(t) => std::str::from_utf8(t).map_or(Cell::Bytes(t), Cell::Text),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Cell::Text(t),
     }
 }
 
