@@ -36,8 +36,9 @@ pub fn run(ctx: &mut Context, args: ExportArgs) -> Result<()> {
         _ => None,
     };
     if let Some((table, name)) = table {
-        let writer = RecordWriter::start(&mut ctx.out, name, table.columns(args.include_pii), ctx.ndjson)?;
-        output::write_records(writer, |each| txn.for_each_record(table, args.include_pii, each))?;
+        let mut writer = RecordWriter::start(&mut ctx.out, name, table.columns(args.include_pii), ctx.ndjson)?;
+        txn.for_each_record(table, args.include_pii, |cells| writer.write(cells))?;
+        writer.finish()?;
         return Ok(());
     }
     let drives = txn.drives(None)?;

@@ -31,7 +31,7 @@ pub use drive::{drive_list, drive_show};
 pub use export::{SummaryJson, backed_up, export_drives, export_summary, imported};
 pub use journal::{history, problems, written};
 pub use overview::overview;
-pub use records::{RecordWriter, write_records};
+pub use records::RecordWriter;
 pub use totals::totals;
 
 use crate::cli::Format;
@@ -42,8 +42,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Out {
     pub format: Format,
     pub quiet: bool,
-    /// `Send`, so that an export can write on a second thread.
-    w: Box<dyn Write + Send>,
+    w: Box<dyn Write>,
     file: Option<atomic::AtomicFile>,
 }
 
@@ -52,7 +51,7 @@ impl Out {
         Out {
             format,
             quiet,
-            w: Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout())),
+            w: Box::new(io::BufWriter::new(io::stdout().lock())),
             file: None,
         }
     }

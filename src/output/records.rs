@@ -2,8 +2,6 @@
 //! or CSV, at the speed the ledger can be read. Their shapes are a contract,
 //! written down in README.md.
 
-use std::sync::mpsc;
-
 use anyhow::{Result, anyhow};
 
 use super::{Out, SCHEMA_VERSION};
@@ -155,117 +153,6 @@ fn json_string(w: &mut Vec<u8>, text: &[u8]) -> Result<()> {
         w.push(b'"');
     }
     Ok(())
-}
-
-/// Writes the records that `read` hands over, and finishes the document.
-/// With a second core, on a second thread: the reader copies each record
-/// into a batch and reads on while the batch is written, so the export takes
-/// about as long as reading the ledger alone (the SQL is most of it).
-pub fn write_records(
-    mut writer: RecordWriter<'_>,
-    read: impl FnOnce(&mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()>,
-) -> Result<u64> {
-    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
-        read(&mut |cells| writer.write(cells))?;
-        return writer.finish();
-    }
-    // A few batches in flight keep both threads busy; more would only hold memory.
-    let (full, to_write) = mpsc::sync_channel::<Batch>(2);
-    let (written, empty) = mpsc::channel::<Batch>();
-    std::thread::scope(|scope| {
-        let writing = scope.spawn(move || -> Result<RecordWriter> {
-            for mut batch in to_write {
-                batch.write_to(&mut writer)?;
-                batch.clear();
-                // The reader may be gone (it failed): then the batch is dropped.
-                let _ = written.send(batch);
-            }
-            Ok(writer)
-        });
-        let stopped = || anyhow!("the export's writing thread stopped");
-        let mut batch = Batch::default();
-        let read = read(&mut |cells| {
-            batch.push(cells);
-            if batch.is_full() {
-                let next = empty.try_recv().unwrap_or_default();
-                full.send(std::mem::replace(&mut batch, next)).map_err(|_| stopped())?;
-            }
-            Ok(())
-        })
-        .and_then(|()| full.send(batch).map_err(|_| stopped()));
-        drop(full);
-        // The writer's own error (a closed pipe, a full disk) says more than
-        // the reader's "stopped".
-        let writer = writing.join().map_err(|_| stopped())??;
-        read?;
-        writer.finish()
-    })
-}
-
-/// Records on their way to the writing thread: their cells, with the text
-/// copied into one buffer. Emptied and sent back to be filled again, so a
-/// whole export allocates a handful of batches.
-#[derive(Default)]
-struct Batch {
-    cells: Vec<Held>,
-    /// Where each record's cells end.
-    ends: Vec<usize>,
-    text: Vec<u8>,
-}
-
-/// A [`Cell`] whose text is a range of [`Batch::text`].
-#[derive(Clone, Copy)]
-enum Held {
-    Null,
-    Int(i64),
-    Text(usize, usize),
-    Real(f64),
-}
-
-impl Batch {
-    fn push(&mut self, cells: &[Cell]) {
-        self.cells.reserve(cells.len());
-        for cell in cells {
-            self.cells.push(match *cell {
-                Cell::Null => Held::Null,
-                Cell::Int(n) => Held::Int(n),
-                Cell::Real(x) => Held::Real(x),
-                Cell::Text(text) => {
-                    let start = self.text.len();
-                    self.text.extend_from_slice(text);
-                    Held::Text(start, self.text.len())
-                }
-            });
-        }
-        self.ends.push(self.cells.len());
-    }
-
-    fn is_full(&self) -> bool {
-        self.ends.len() >= 1024 || self.text.len() >= CHUNK
-    }
-
-    fn clear(&mut self) {
-        self.cells.clear();
-        self.ends.clear();
-        self.text.clear();
-    }
-
-    fn write_to(&self, writer: &mut RecordWriter) -> Result<()> {
-        let mut cells = Vec::new();
-        let mut start = 0;
-        for &end in &self.ends {
-            cells.clear();
-            cells.extend(self.cells[start..end].iter().map(|held| match *held {
-                Held::Null => Cell::Null,
-                Held::Int(n) => Cell::Int(n),
-                Held::Real(x) => Cell::Real(x),
-                Held::Text(from, to) => Cell::Text(&self.text[from..to]),
-            }));
-            writer.write(&cells)?;
-            start = end;
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

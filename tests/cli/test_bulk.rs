@@ -110,7 +110,7 @@ fn units_export_one_record_per_unit_as_ndjson_json_and_csv() {
     assert_eq!(records[0]["unit_id"], "SL-000-000");
     assert_eq!(records[0]["facility"], "nihbt");
     assert_eq!(records[1]["status"], "in-stock");
-    // Streamed in pieces (and on a second thread), yet whole and in order.
+    // Streamed in 64 KiB pieces, yet whole and in order.
     let ids: Vec<&str> = records.iter().map(|r| r["unit_id"].as_str().unwrap()).collect();
     let expected: Vec<String> = (0..100)
         .flat_map(|d| (0..200).map(move |u| format!("SL-{d:03}-{u:03}")))
