@@ -13,7 +13,6 @@ use super::{Out, SCHEMA_VERSION, opt};
 use crate::cli::Format;
 use crate::ledger::Drive;
 use crate::ledger::totals::{Figures, Row};
-use crate::store::Cell;
 
 /// The CSV columns of `export drives`: what describes a drive, then its figures.
 const DRIVE_COLUMNS: [&str; 16] = [
@@ -161,114 +160,5 @@ pub fn imported(out: &mut Out, kind: &str, new: u64, present: u64, dry_run: bool
             };
             out.line(&line)
         }
-    }
-}
-
-/// Streams records of `export units|registrations|transfers`: JSON as one
-/// document written record by record, NDJSON one record a line, or CSV.
-pub struct RecordWriter<'a> {
-    out: &'a mut Out,
-    columns: Vec<&'static str>,
-    ndjson: bool,
-    written: u64,
-    csv: Option<csv::Writer<Vec<u8>>>,
-    /// Each column's `"name":`, escaped once; a record is built in `line`
-    /// and written in one call (a million small writes cost more than the
-    /// query that feeds them).
-    keys: Vec<Vec<u8>>,
-    line: Vec<u8>,
-}
-
-impl<'a> RecordWriter<'a> {
-    pub fn start(out: &'a mut Out, kind: &str, columns: Vec<&'static str>, ndjson: bool) -> Result<RecordWriter<'a>> {
-        let keys = columns
-            .iter()
-            .map(|name| {
-                serde_json::to_vec(name).map(|mut key| {
-                    key.push(b':');
-                    key
-                })
-            })
-            .collect::<serde_json::Result<_>>()?;
-        let mut writer = RecordWriter {
-            csv: None,
-            keys,
-            line: Vec::with_capacity(1 << 10),
-            columns,
-            ndjson,
-            written: 0,
-            out,
-        };
-        match writer.out.format {
-            Format::Json if ndjson => {}
-            Format::Json => write!(writer.out.raw(), "{{\"schema_version\":{SCHEMA_VERSION},\"{kind}\":[")?,
-            Format::Csv | Format::Table => {
-                let mut csv = csv::Writer::from_writer(Vec::with_capacity(1 << 12));
-                csv.write_record(&writer.columns)?;
-                writer.csv = Some(csv);
-                writer.drain_csv()?;
-            }
-        }
-        Ok(writer)
-    }
-
-    pub fn write(&mut self, cells: &[Cell]) -> Result<()> {
-        if let Some(csv) = &mut self.csv {
-            csv.write_record(cells.iter().map(|c| match c {
-                // Text may hold a formula typed by anyone; numbers cannot.
-                Cell::Text(t) => super::spreadsheet_safe(t.as_deref().unwrap_or_default()).into_owned(),
-                Cell::Int(n) => n.map(|n| n.to_string()).unwrap_or_default(),
-            }))?;
-            self.written += 1;
-            // Hand the buffer on every few records: constant memory.
-            if self.written.is_multiple_of(256) {
-                self.drain_csv()?;
-            }
-            return Ok(());
-        }
-        let w = &mut self.line;
-        w.clear();
-        if !self.ndjson {
-            w.extend_from_slice(if self.written > 0 { b",\n" } else { b"\n" });
-        }
-        // Written by hand so the keys keep the documented column order.
-        w.push(b'{');
-        for (i, (key, cell)) in self.keys.iter().zip(cells).enumerate() {
-            if i > 0 {
-                w.push(b',');
-            }
-            w.extend_from_slice(key);
-            match cell {
-                Cell::Text(t) => serde_json::to_writer(&mut *w, t)?,
-                Cell::Int(n) => serde_json::to_writer(&mut *w, n)?,
-            }
-        }
-        w.push(b'}');
-        if self.ndjson {
-            w.push(b'\n');
-        }
-        self.out.raw().write_all(&self.line)?;
-        self.written += 1;
-        Ok(())
-    }
-
-    fn drain_csv(&mut self) -> Result<()> {
-        if let Some(csv) = self.csv.take() {
-            let mut buffer = csv.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))?;
-            self.out.raw().write_all(&buffer)?;
-            buffer.clear();
-            self.csv = Some(csv::Writer::from_writer(buffer));
-        }
-        Ok(())
-    }
-
-    pub fn finish(mut self) -> Result<u64> {
-        self.drain_csv()?;
-        match self.out.format {
-            Format::Json if self.ndjson => {}
-            Format::Json => self.out.raw().write_all(b"\n]}\n")?,
-            _ => {}
-        }
-        Ok(self.written)
     }
 }

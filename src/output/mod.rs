@@ -7,6 +7,7 @@ mod drive;
 mod export;
 mod journal;
 pub mod number;
+mod records;
 mod table;
 mod totals;
 // Itemised records (issue 3).
@@ -27,9 +28,10 @@ use serde::Serialize;
 pub use catalog::{campaigns, facilities};
 pub use chart::totals_chart;
 pub use drive::{drive_list, drive_show};
-pub use export::{RecordWriter, SummaryJson, backed_up, export_drives, export_summary, imported};
+pub use export::{SummaryJson, backed_up, export_drives, export_summary, imported};
 pub use journal::{history, problems, written};
 pub use overview::overview;
+pub use records::RecordWriter;
 pub use totals::totals;
 
 use crate::cli::Format;

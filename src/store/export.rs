@@ -1,16 +1,34 @@
 //! Row-by-row reads for `export units|registrations|transfers`: a callback
 //! per record, so a 20-million-unit export never sits in memory.
 
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
 use anyhow::Result;
 use rusqlite::types::ValueRef;
+use rusqlite::{Row, Rows, Statement};
 
 use super::{Txn, live};
 
-/// One exported value: text or integer, possibly empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cell {
-    Text(Option<String>),
-    Int(Option<i64>),
+/// One exported value as stored, borrowed from the row being read (or from
+/// the drives and movements looked up for it), so a record costs no
+/// allocation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Int(i64),
+    /// Text as SQLite holds it: UTF-8 whenever bloodledger wrote it, but a
+    /// ledger file may come from elsewhere, so the writer checks (once, where
+    /// it looks at every byte anyway).
+    Text(&'a [u8]),
+    /// Never written by bloodledger (its tables are STRICT), exported as text.
+    Real(f64),
+}
+
+impl<'a> Cell<'a> {
+    fn text(text: Option<&'a str>) -> Cell<'a> {
+        text.map_or(Cell::Null, |text| Cell::Text(text.as_bytes()))
+    }
 }
 
 const PII_COLUMNS: [&str; 4] = ["donor_name", "donor_born", "donor_phone", "donor_national_id"];
@@ -85,52 +103,145 @@ impl ExportTable {
     }
 }
 
-/// Not voided: the voided entries, read once, rather than a lookup per row.
-const LIVE_ENTRY: &str = "NOT IN (SELECT voids FROM entries WHERE voids IS NOT NULL)";
-
-fn cell(value: ValueRef) -> Cell {
+fn cell(value: ValueRef<'_>) -> Cell<'_> {
     match value {
-        ValueRef::Null => Cell::Text(None),
-        ValueRef::Integer(n) => Cell::Int(Some(n)),
-        ValueRef::Real(x) => Cell::Text(Some(x.to_string())),
-        ValueRef::Text(t) | ValueRef::Blob(t) => Cell::Text(Some(String::from_utf8_lossy(t).into_owned())),
+        ValueRef::Null => Cell::Null,
+        ValueRef::Integer(n) => Cell::Int(n),
+        ValueRef::Real(x) => Cell::Real(x),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Cell::Text(t),
     }
 }
 
-/// A query ordered by a unit's row id (its first column), read in step with
-/// the units: the live movements of each unit.
-struct ByUnit<'s> {
-    rows: rusqlite::Rows<'s>,
-    next: Option<(i64, Vec<Cell>)>,
+/// The voided journal entries: one per correction, so few, read once. Units
+/// come in runs of one entry (an import), so the last answer is kept.
+struct Voided {
+    entries: HashSet<i64>,
+    last: Option<(i64, bool)>,
 }
 
-impl<'s> ByUnit<'s> {
-    fn new(mut rows: rusqlite::Rows<'s>) -> Result<ByUnit<'s>> {
+impl Voided {
+    fn read(txn: &Txn) -> Result<Voided> {
+        let mut stmt = txn.tx.prepare("SELECT voids FROM entries WHERE voids IS NOT NULL")?;
+        let entries = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(Voided { entries, last: None })
+    }
+
+    fn any(&self) -> bool {
+        !self.entries.is_empty()
+    }
+
+    fn live(&mut self, entry: i64) -> bool {
+        match self.last {
+            Some((last, live)) if last == entry => live,
+            _ => {
+                let live = !self.entries.contains(&entry);
+                self.last = Some((entry, live));
+                live
+            }
+        }
+    }
+}
+
+/// How many rows a [`ById`] remembers before it starts afresh: enough for
+/// every drive or transfer that a stretch of units refers to, and a few
+/// hundred kilobytes at most, whatever the size of the ledger.
+const REMEMBERED: usize = 4096;
+
+/// Rows of a small table (drives, transfers, discards) looked up by id and
+/// remembered: units come in runs of one drive or one transfer, so this is a
+/// lookup per run instead of a join per unit, and memory stays flat.
+struct ById<'c, T> {
+    stmt: Statement<'c>,
+    read: fn(&Row) -> rusqlite::Result<T>,
+    last: Option<(i64, Rc<T>)>,
+    remembered: HashMap<i64, Rc<T>>,
+}
+
+impl<'c, T> ById<'c, T> {
+    fn new(txn: &'c Txn, sql: &str, read: fn(&Row) -> rusqlite::Result<T>) -> Result<ById<'c, T>> {
+        Ok(ById {
+            stmt: txn.tx.prepare(sql)?,
+            read,
+            last: None,
+            remembered: HashMap::new(),
+        })
+    }
+
+    /// The row with this id, or `None` when there is none.
+    fn get(&mut self, id: i64) -> Result<Option<Rc<T>>> {
+        if let Some((last, row)) = &self.last
+            && *last == id
+        {
+            return Ok(Some(row.clone()));
+        }
+        let row = match self.remembered.get(&id) {
+            Some(row) => row.clone(),
+            None => {
+                let mut rows = self.stmt.query([id])?;
+                let Some(found) = rows.next()? else { return Ok(None) };
+                let row = Rc::new((self.read)(found)?);
+                if self.remembered.len() >= REMEMBERED {
+                    self.remembered.clear();
+                }
+                self.remembered.insert(id, row.clone());
+                row
+            }
+        };
+        self.last = Some((id, row.clone()));
+        Ok(Some(row))
+    }
+}
+
+/// A transfer (facility, date) or a discard (date, reason), as a unit's
+/// export shows it, with the entry that wrote it.
+struct Movement {
+    entry: i64,
+    first: Option<String>,
+    second: Option<String>,
+}
+
+impl Movement {
+    fn read(row: &Row) -> rusqlite::Result<Movement> {
+        Ok(Movement {
+            entry: row.get(0)?,
+            first: row.get(1)?,
+            second: row.get(2)?,
+        })
+    }
+}
+
+/// A cursor over `(unit, movement)` ordered by unit, read in step with the
+/// units, and the movements' details looked up by id.
+struct ByUnit<'s, 'c> {
+    rows: Rows<'s>,
+    next: Option<(i64, i64)>,
+    movements: ById<'c, Movement>,
+}
+
+impl<'s, 'c> ByUnit<'s, 'c> {
+    fn new(mut rows: Rows<'s>, movements: ById<'c, Movement>) -> Result<ByUnit<'s, 'c>> {
         let next = Self::read(&mut rows)?;
-        Ok(ByUnit { rows, next })
+        Ok(ByUnit { rows, next, movements })
     }
 
-    fn read(rows: &mut rusqlite::Rows<'s>) -> Result<Option<(i64, Vec<Cell>)>> {
+    fn read(rows: &mut Rows<'s>) -> Result<Option<(i64, i64)>> {
         let Some(row) = rows.next()? else { return Ok(None) };
-        let width = row.as_ref().column_count();
-        let cells = (1..width)
-            .map(|i| row.get_ref(i).map(cell))
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(Some((row.get(0)?, cells)))
+        Ok(Some((row.get(0)?, row.get(1)?)))
     }
 
-    /// The rows of `unit` (skipping those of earlier, voided units).
-    fn take(&mut self, unit: i64, into: &mut Vec<Vec<Cell>>) -> Result<()> {
+    /// The live movements of `unit` (skipping those of earlier, voided units).
+    fn take(&mut self, unit: i64, voided: &mut Voided, into: &mut Vec<Rc<Movement>>) -> Result<()> {
         into.clear();
-        while let Some((id, _)) = &self.next {
-            if *id > unit {
+        while let Some((id, movement)) = self.next {
+            if id > unit {
                 break;
             }
-            let next = Self::read(&mut self.rows)?;
-            if let Some((id, cells)) = std::mem::replace(&mut self.next, next)
-                && id == unit
+            self.next = Self::read(&mut self.rows)?;
+            if id == unit
+                && let Some(movement) = self.movements.get(movement)?
+                && voided.live(movement.entry)
             {
-                into.push(cells);
+                into.push(movement);
             }
         }
         Ok(())
@@ -138,71 +249,80 @@ impl<'s> ByUnit<'s> {
 }
 
 impl Txn<'_> {
-    /// Every live unit with its status: one ordered scan of the units and one
-    /// of each movement table by unit, merged here, instead of a join per
-    /// unit (what the query of [`ExportTable::sql`] costs at a million units).
+    /// Every live unit with its status: one plain scan of the units and one
+    /// of each movement table by unit, merged here, with drives, transfers
+    /// and discards looked up once per run of units instead of joined per
+    /// unit (a join per unit is most of what a million units cost).
     fn for_each_unit(&self, include_pii: bool, mut each: impl FnMut(&[Cell]) -> Result<()>) -> Result<()> {
         let pii = if include_pii { PII_SQL } else { "" };
+        let mut voided = Voided::read(self)?;
+        let mut drives = ById::new(self, "SELECT slug FROM drives WHERE id = ?1", |r| r.get::<_, String>(0))?;
+        let transfers = ById::new(
+            self,
+            "SELECT t.entry, f.slug, t.date FROM transfers t LEFT JOIN facilities f ON f.id = t.facility
+             WHERE t.id = ?1",
+            Movement::read,
+        )?;
+        let discards = ById::new(
+            self,
+            "SELECT entry, date, reason FROM discards WHERE id = ?1",
+            Movement::read,
+        )?;
         let mut units = self.tx.prepare(&format!(
-            "SELECT u.id, u.unit_id, d.slug, u.collected_on, u.expires_on, u.blood_group, u.volume_ml, u.product,
-                    o.donor_id {pii}
-             FROM units u JOIN drives d ON d.id = u.drive LEFT JOIN donors o ON o.id = u.donor
-             WHERE u.entry {LIVE_ENTRY} ORDER BY u.id"
+            "SELECT u.id, u.entry, u.drive, u.unit_id, u.collected_on, u.expires_on, u.blood_group, u.volume_ml,
+                    u.product, o.donor_id {pii}
+             FROM units u LEFT JOIN donors o ON o.id = u.donor ORDER BY u.id"
         ))?;
-        let mut transfers = self.tx.prepare(&format!(
-            "SELECT tu.unit, f.slug, t.date FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer
-             LEFT JOIN facilities f ON f.id = t.facility
-             WHERE t.entry {LIVE_ENTRY} ORDER BY tu.unit"
-        ))?;
-        let mut discards = self.tx.prepare(&format!(
-            "SELECT du.unit, x.date, x.reason FROM discard_units du JOIN discards x ON x.id = du.discard
-             WHERE x.entry {LIVE_ENTRY} ORDER BY du.unit"
-        ))?;
-        let mut transfers = ByUnit::new(transfers.query([])?)?;
-        let mut discards = ByUnit::new(discards.query([])?)?;
+        // (unit, transfer) and (unit, discard): the indexes by unit hold both.
+        let mut moved_units = self
+            .tx
+            .prepare("SELECT unit, transfer FROM transfer_units ORDER BY unit, transfer")?;
+        let mut discarded_units = self
+            .tx
+            .prepare("SELECT unit, discard FROM discard_units ORDER BY unit, discard")?;
+        let mut transfers = ByUnit::new(moved_units.query([])?, transfers)?;
+        let mut discards = ByUnit::new(discarded_units.query([])?, discards)?;
         let width = units.column_count();
         let mut rows = units.query([])?;
         let (mut moved, mut thrown) = (Vec::new(), Vec::new());
-        let none = [Cell::Text(None), Cell::Text(None)];
-        let mut cells = Vec::with_capacity(width + 3);
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
-            transfers.take(id, &mut moved)?;
-            discards.take(id, &mut thrown)?;
+            transfers.take(id, &mut voided, &mut moved)?;
+            discards.take(id, &mut voided, &mut thrown)?;
+            // Most ledgers have voided nothing: then the entry is not even read.
+            if voided.any() && !voided.live(row.get(1)?) {
+                continue;
+            }
+            // As the join did: a unit of no drive is not exported.
+            let Some(drive) = drives.get(row.get(2)?)? else {
+                continue;
+            };
             // As the join did: one row per (transfer, discard) pair, at least one.
-            for t in moved
-                .iter()
-                .map(|t| Some(t.as_slice()))
-                .chain(moved.is_empty().then_some(None))
-            {
-                for x in thrown
-                    .iter()
-                    .map(|x| Some(x.as_slice()))
-                    .chain(thrown.is_empty().then_some(None))
-                {
-                    cells.clear();
-                    for i in 1..9 {
-                        cells.push(cell(row.get_ref(i)?));
-                    }
+            for t in moved.iter().map(Some).chain(moved.is_empty().then_some(None)) {
+                for x in thrown.iter().map(Some).chain(thrown.is_empty().then_some(None)) {
                     let status = match (t, x) {
                         (Some(_), _) => "transferred",
                         (None, Some(_)) => "discarded",
                         (None, None) => "in-stock",
                     };
-                    cells.push(Cell::Text(Some(status.to_string())));
-                    let [t_facility, t_date] = t.unwrap_or(&none) else {
-                        unreachable!("two columns")
-                    };
-                    let [x_date, x_reason] = x.unwrap_or(&none) else {
-                        unreachable!("two columns")
-                    };
-                    cells.push(t_facility.clone());
-                    cells.push(if t.is_some() { t_date.clone() } else { x_date.clone() });
-                    cells.push(x_reason.clone());
-                    for i in 9..width {
-                        cells.push(cell(row.get_ref(i)?));
+                    let mut cells = [Cell::Null; 16];
+                    cells[0] = cell(row.get_ref(3)?);
+                    cells[1] = Cell::text(Some(drive.as_str()));
+                    for (i, column) in (4..10).enumerate() {
+                        cells[2 + i] = cell(row.get_ref(column)?);
                     }
-                    each(&cells)?;
+                    cells[8] = Cell::text(Some(status));
+                    cells[9] = Cell::text(t.and_then(|t| t.first.as_deref()));
+                    cells[10] = Cell::text(match (t, x) {
+                        (Some(t), _) => t.second.as_deref(),
+                        (None, Some(x)) => x.first.as_deref(),
+                        (None, None) => None,
+                    });
+                    cells[11] = Cell::text(x.and_then(|x| x.second.as_deref()));
+                    for (i, column) in (10..width).enumerate() {
+                        cells[12 + i] = cell(row.get_ref(column)?);
+                    }
+                    each(&cells[..width + 2])?;
                 }
             }
         }
@@ -222,13 +342,12 @@ impl Txn<'_> {
         let mut stmt = self.tx.prepare(&table.sql(include_pii))?;
         let width = stmt.column_count();
         let mut rows = stmt.query([])?;
-        let mut cells = Vec::with_capacity(width);
         while let Some(row) = rows.next()? {
-            cells.clear();
-            for i in 0..width {
-                cells.push(cell(row.get_ref(i)?));
+            let mut cells = [Cell::Null; 16];
+            for (i, slot) in cells.iter_mut().enumerate().take(width) {
+                *slot = cell(row.get_ref(i)?);
             }
-            each(&cells)?;
+            each(&cells[..width])?;
         }
         drop(rows);
         if table == ExportTable::Registrations {

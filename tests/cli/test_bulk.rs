@@ -110,10 +110,16 @@ fn units_export_one_record_per_unit_as_ndjson_json_and_csv() {
     assert_eq!(records[0]["unit_id"], "SL-000-000");
     assert_eq!(records[0]["facility"], "nihbt");
     assert_eq!(records[1]["status"], "in-stock");
+    // Streamed in 64 KiB pieces, yet whole and in order.
+    let ids: Vec<&str> = records.iter().map(|r| r["unit_id"].as_str().unwrap()).collect();
+    let expected: Vec<String> = (0..100)
+        .flat_map(|d| (0..200).map(move |u| format!("SL-{d:03}-{u:03}")))
+        .collect();
+    assert_eq!(ids, expected);
 
     let json: serde_json::Value = serde_json::from_str(&ledger.ok(&["export", "units"])).unwrap();
     assert_eq!(json["schema_version"], 1);
-    assert_eq!(json["units"].as_array().unwrap().len(), 20_000);
+    assert_eq!(json["units"].as_array().unwrap(), &records);
 
     let csv = ledger.ok(&["export", "units", "--format", "csv"]);
     let mut lines = csv.lines();
@@ -123,7 +129,13 @@ fn units_export_one_record_per_unit_as_ndjson_json_and_csv() {
             "unit_id,drive,collected_on,expires_on,blood_group,volume_ml,product,donor_id,status,facility,moved_on,discard_reason"
         )
     );
-    assert_eq!(lines.count(), 20_000);
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 20_000);
+    assert!(
+        rows.iter()
+            .zip(&expected)
+            .all(|(row, id)| row.starts_with(&format!("{id},")))
+    );
 
     let transfers = ledger.ok(&["export", "transfers", "--format", "csv"]);
     assert_eq!(transfers.lines().count(), 5_001);
@@ -217,4 +229,36 @@ fn exports_leave_personal_data_out_unless_asked() {
             assert!(with.contains("Nguyễn Thị Hoa") && with.contains("0912000111"), "{with}");
         }
     }
+}
+
+/// Text is copied into JSON as it is only when it needs no escaping: a name
+/// with quotes and a backslash comes back exactly, in every format.
+#[test]
+fn exported_text_is_escaped_exactly() {
+    let ledger = Ledger::new();
+    let name = r#"Lê "Bé" Na \ =1"#;
+    ledger.ok(&["drive", "plan", "d1", "--date", "2026-11-20"]);
+    ledger.ok(&[
+        "donor",
+        "add",
+        "VN-2",
+        "--name",
+        name,
+        "--born",
+        "1990-03-04",
+        "--sex",
+        "F",
+    ]);
+    ledger.ok(&[
+        "unit", "collect", "SL-2", "--drive", "d1", "--group", "A-", "--volume", "250", "--donor", "VN-2",
+    ]);
+    let line = ledger.ok(&["export", "units", "--format", "ndjson", "--include-pii"]);
+    let record: serde_json::Value = serde_json::from_str(line.trim_end()).unwrap();
+    assert_eq!(record["donor_name"], name);
+    assert_eq!(record["blood_group"], "A-");
+    assert_eq!(record["volume_ml"], 250);
+    let json = ledger.json(&["export", "units", "--include-pii"]);
+    assert_eq!(json["units"][0], record);
+    let csv = ledger.ok(&["export", "units", "--format", "csv", "--include-pii"]);
+    assert!(csv.contains(r#","Lê ""Bé"" Na \ =1","#), "{csv}");
 }
