@@ -89,8 +89,9 @@ impl ExportTable {
             ExportTable::AnonymousDonations => format!(
                 "SELECT d.slug, NULL, 'donated', NULL, u.unit_id {pii}
                  FROM units u JOIN drives d ON d.id = u.drive
-                 WHERE u.registration IS NULL AND u.entry {LIVE_ENTRY} ORDER BY u.id",
+                 WHERE u.registration IS NULL AND {live_u} ORDER BY u.id",
                 pii = if include_pii { ", NULL, NULL, NULL, NULL" } else { "" },
+                live_u = live("u"),
             ),
             ExportTable::Transfers => format!(
                 "SELECT d.slug, f.slug, t.date, CASE WHEN u.id IS NULL THEN t.units ELSE 1 END, u.unit_id
