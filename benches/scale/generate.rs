@@ -140,11 +140,14 @@ pub fn generate(dir: &Path, target_units: u64, seed: u64) -> std::io::Result<Gen
         )?;
         made.drives += 1;
 
-        // The last drive takes up the remainder so the total is exact.
+        // 150–250 units around what is left per drive, so the total is exact
+        // and the last drive is no bigger than the others (it keeps stock).
+        let left = target_units.saturating_sub(made.units);
         let unit_count = if d + 1 == drive_count {
-            target_units.saturating_sub(made.units)
+            left
         } else {
-            (150 + rng.below(101)).min(target_units.saturating_sub(made.units))
+            let mean = left / (drive_count - d);
+            (mean.saturating_sub(50) + rng.below(101)).min(left)
         };
         let deferred = unit_count * 15 / 85;
         // A drive sends its units to one facility, in one or two shipments

@@ -179,9 +179,9 @@ fn data_for(dir: &Path, units: u64) -> PathBuf {
     let data = dir.join(format!("data-{units}"));
     std::fs::create_dir_all(&data).expect("data dir");
     let marker = data.join("generated");
-    if std::fs::read_to_string(&marker).ok().as_deref() != Some("seed 42 v2") {
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some("seed 42 v3") {
         let made = generate::generate(&data, units, 42).expect("generate");
-        std::fs::write(&marker, "seed 42 v2").expect("marker");
+        std::fs::write(&marker, "seed 42 v3").expect("marker");
         println!(
             "\n{} units: generated {} drives, {} registrations, {} transfers",
             units, made.drives, made.registrations, made.transfers

@@ -249,13 +249,186 @@ impl<'s, 'c> ByUnit<'s, 'c> {
     }
 }
 
+/// The scan of every unit: id, entry and drive, then the exported columns
+/// from `unit_id` on (personal data last, when asked for).
+fn unit_scan_sql(include_pii: bool) -> String {
+    let pii = if include_pii { PII_SQL } else { "" };
+    format!(
+        "SELECT u.id, u.entry, u.drive, u.unit_id, u.collected_on, u.expires_on, u.blood_group, u.volume_ml,
+                u.product, o.donor_id {pii}
+         FROM units u LEFT JOIN donors o ON o.id = u.donor ORDER BY u.id"
+    )
+}
+
+/// One unit row of the scan: its id, entry and drive, and the exported
+/// columns from `unit_id` on.
+struct UnitRow<'a> {
+    id: i64,
+    entry: i64,
+    drive: i64,
+    cells: &'a [Cell<'a>],
+}
+
+/// A unit cell copied out of SQLite: text as a range of its batch's bytes.
+#[derive(Clone, Copy)]
+enum Held {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(usize, usize),
+}
+
+/// Rows of the unit scan, read on another thread.
+struct UnitBatch {
+    heads: Vec<(i64, i64, i64)>,
+    cells: Vec<Held>,
+    text: Vec<u8>,
+}
+
+/// Units per batch: a few hundred kilobytes; two batches in flight.
+const BATCH: usize = 2048;
+
+/// The unit scan on a second connection and thread, while this one merges
+/// the movements and writes: a national export uses both cores of a laptop.
+/// Only where that connection sees exactly this transaction's ledger: every
+/// commit appends a journal entry, so the same last entry number is the
+/// same content.
+struct UnitReader {
+    batches: std::sync::mpsc::Receiver<Result<UnitBatch, String>>,
+    width: usize,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl UnitReader {
+    /// `None` when it is not worth it (a small ledger) or not possible (an
+    /// in-memory or immutable ledger, or a commit in between).
+    fn start(txn: &Txn, sql: &str) -> Result<Option<UnitReader>> {
+        const WORTH_IT: i64 = 50_000;
+        let Some(path) = txn.tx.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from) else {
+            return Ok(None);
+        };
+        let units: i64 = txn
+            .tx
+            .query_row("SELECT coalesce(max(id), 0) FROM units", [], |r| r.get(0))?;
+        let last_entry: i64 = txn
+            .tx
+            .query_row("SELECT coalesce(max(number), 0) FROM entries", [], |r| r.get(0))?;
+        if units < WORTH_IT || !path.is_file() {
+            return Ok(None);
+        }
+        let (ready_tx, ready) = std::sync::mpsc::sync_channel::<Option<usize>>(1);
+        let (batch_tx, batches) = std::sync::mpsc::sync_channel(2);
+        let sql = sql.to_string();
+        let thread = std::thread::spawn(move || {
+            let opened = (|| -> rusqlite::Result<(rusqlite::Connection, i64)> {
+                let conn = rusqlite::Connection::open_with_flags(
+                    &path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(crate::config::busy_timeout())?;
+                conn.execute_batch("BEGIN")?;
+                let last: i64 = conn.query_row("SELECT coalesce(max(number), 0) FROM entries", [], |r| r.get(0))?;
+                Ok((conn, last))
+            })();
+            let conn = match opened {
+                Ok((conn, last)) if last == last_entry => conn,
+                _ => {
+                    let _ = ready_tx.send(None);
+                    return;
+                }
+            };
+            let read = (|| -> rusqlite::Result<()> {
+                let mut stmt = conn.prepare(&sql)?;
+                let width = stmt.column_count();
+                if ready_tx.send(Some(width)).is_err() {
+                    return Ok(());
+                }
+                let mut rows = stmt.query([])?;
+                loop {
+                    let mut batch = UnitBatch {
+                        heads: Vec::with_capacity(BATCH),
+                        cells: Vec::with_capacity(BATCH * (width - 3)),
+                        text: Vec::with_capacity(BATCH * 64),
+                    };
+                    while batch.heads.len() < BATCH {
+                        let Some(row) = rows.next()? else { break };
+                        batch.heads.push((row.get(0)?, row.get(1)?, row.get(2)?));
+                        for column in 3..width {
+                            batch.cells.push(match row.get_ref(column)? {
+                                ValueRef::Null => Held::Null,
+                                ValueRef::Integer(n) => Held::Int(n),
+                                ValueRef::Real(x) => Held::Real(x),
+                                ValueRef::Text(t) | ValueRef::Blob(t) => {
+                                    batch.text.extend_from_slice(t);
+                                    Held::Text(batch.text.len() - t.len(), t.len())
+                                }
+                            });
+                        }
+                    }
+                    let last = batch.heads.len() < BATCH;
+                    if batch_tx.send(Ok(batch)).is_err() || last {
+                        return Ok(());
+                    }
+                }
+            })();
+            if let Err(e) = read {
+                let _ = batch_tx.send(Err(e.to_string()));
+            }
+        });
+        match ready.recv() {
+            Ok(Some(width)) => Ok(Some(UnitReader { batches, width, thread })),
+            _ => {
+                let _ = thread.join();
+                Ok(None)
+            }
+        }
+    }
+
+    fn for_each(self, one_unit: &mut impl FnMut(UnitRow) -> Result<()>) -> Result<()> {
+        let stride = self.width - 3;
+        let mut outcome = Ok(());
+        'batches: for batch in self.batches.iter() {
+            let batch = match batch {
+                Ok(batch) => batch,
+                Err(e) => {
+                    outcome = Err(anyhow::anyhow!("reading the units: {e}"));
+                    break;
+                }
+            };
+            for (i, &(id, entry, drive)) in batch.heads.iter().enumerate() {
+                let mut cells = [Cell::Null; 16];
+                for (slot, held) in cells.iter_mut().zip(&batch.cells[i * stride..(i + 1) * stride]) {
+                    *slot = match *held {
+                        Held::Null => Cell::Null,
+                        Held::Int(n) => Cell::Int(n),
+                        Held::Real(x) => Cell::Real(x),
+                        Held::Text(start, len) => Cell::Text(&batch.text[start..start + len]),
+                    };
+                }
+                if let Err(e) = one_unit(UnitRow {
+                    id,
+                    entry,
+                    drive,
+                    cells: &cells[..stride],
+                }) {
+                    outcome = Err(e);
+                    break 'batches;
+                }
+            }
+        }
+        // Dropping the receiver first ends a reader still sending.
+        drop(self.batches);
+        let _ = self.thread.join();
+        outcome
+    }
+}
+
 impl Txn<'_> {
     /// Every live unit with its status: one plain scan of the units and one
     /// of each movement table by unit, merged here, with drives, transfers
     /// and discards looked up once per run of units instead of joined per
     /// unit (a join per unit is most of what a million units cost).
     fn for_each_unit(&self, include_pii: bool, mut each: impl FnMut(&[Cell]) -> Result<()>) -> Result<()> {
-        let pii = if include_pii { PII_SQL } else { "" };
         let mut voided = Voided::read(self)?;
         let mut drives = ById::new(self, "SELECT slug FROM drives WHERE id = ?1", |r| r.get::<_, String>(0))?;
         let transfers = ById::new(
@@ -269,11 +442,6 @@ impl Txn<'_> {
             "SELECT entry, date, reason FROM discards WHERE id = ?1",
             Movement::read,
         )?;
-        let mut units = self.tx.prepare(&format!(
-            "SELECT u.id, u.entry, u.drive, u.unit_id, u.collected_on, u.expires_on, u.blood_group, u.volume_ml,
-                    u.product, o.donor_id {pii}
-             FROM units u LEFT JOIN donors o ON o.id = u.donor ORDER BY u.id"
-        ))?;
         // (unit, transfer) and (unit, discard): the indexes by unit hold both.
         let mut moved_units = self
             .tx
@@ -283,21 +451,19 @@ impl Txn<'_> {
             .prepare("SELECT unit, discard FROM discard_units ORDER BY unit, discard")?;
         let mut transfers = ByUnit::new(moved_units.query([])?, transfers)?;
         let mut discards = ByUnit::new(discarded_units.query([])?, discards)?;
-        let width = units.column_count();
-        let mut rows = units.query([])?;
         let (mut moved, mut thrown) = (Vec::new(), Vec::new());
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            transfers.take(id, &mut voided, &mut moved)?;
-            discards.take(id, &mut voided, &mut thrown)?;
+        let mut one_unit = |unit: UnitRow| -> Result<()> {
+            transfers.take(unit.id, &mut voided, &mut moved)?;
+            discards.take(unit.id, &mut voided, &mut thrown)?;
             // Most ledgers have voided nothing: then the entry is not even read.
-            if voided.any() && !voided.live(row.get(1)?) {
-                continue;
+            if voided.any() && !voided.live(unit.entry) {
+                return Ok(());
             }
             // As the join did: a unit of no drive is not exported.
-            let Some(drive) = drives.get(row.get(2)?)? else {
-                continue;
+            let Some(drive) = drives.get(unit.drive)? else {
+                return Ok(());
             };
+            let width = unit.cells.len();
             // As the join did: one row per (transfer, discard) pair, at least one.
             for t in moved.iter().map(Some).chain(moved.is_empty().then_some(None)) {
                 for x in thrown.iter().map(Some).chain(thrown.is_empty().then_some(None)) {
@@ -307,11 +473,9 @@ impl Txn<'_> {
                         (None, None) => "in-stock",
                     };
                     let mut cells = [Cell::Null; 16];
-                    cells[0] = cell(row.get_ref(3)?);
+                    cells[0] = unit.cells[0];
                     cells[1] = Cell::text(Some(drive.as_str()));
-                    for (i, column) in (4..10).enumerate() {
-                        cells[2 + i] = cell(row.get_ref(column)?);
-                    }
+                    cells[2..8].copy_from_slice(&unit.cells[1..7]);
                     cells[8] = Cell::text(Some(status));
                     cells[9] = Cell::text(t.and_then(|t| t.first.as_deref()));
                     cells[10] = Cell::text(match (t, x) {
@@ -320,12 +484,30 @@ impl Txn<'_> {
                         (None, None) => None,
                     });
                     cells[11] = Cell::text(x.and_then(|x| x.second.as_deref()));
-                    for (i, column) in (10..width).enumerate() {
-                        cells[12 + i] = cell(row.get_ref(column)?);
-                    }
-                    each(&cells[..width + 2])?;
+                    cells[12..width + 5].copy_from_slice(&unit.cells[7..]);
+                    each(&cells[..width + 5])?;
                 }
             }
+            Ok(())
+        };
+        let sql = unit_scan_sql(include_pii);
+        if let Some(reader) = UnitReader::start(self, &sql)? {
+            return reader.for_each(&mut one_unit);
+        }
+        let mut units = self.tx.prepare(&sql)?;
+        let width = units.column_count();
+        let mut rows = units.query([])?;
+        while let Some(row) = rows.next()? {
+            let mut cells = [Cell::Null; 16];
+            for (slot, column) in cells.iter_mut().zip(3..width) {
+                *slot = cell(row.get_ref(column)?);
+            }
+            one_unit(UnitRow {
+                id: row.get(0)?,
+                entry: row.get(1)?,
+                drive: row.get(2)?,
+                cells: &cells[..width - 3],
+            })?;
         }
         Ok(())
     }
