@@ -8,7 +8,8 @@
 --    for it, and the registration figures count such units as registered
 --    and donated. Units collected before this migration keep the
 --    registration rows they were written with; both forms count the same.
--- 3. Units lose their index by drive (see the void trigger below).
+-- 3. Units lose their index by drive (see the void trigger below) and gain
+--    one by entry, as registrations do.
 -- 4. `units_in_stock` loses its index by expiry: in a national ledger the
 --    stock is the last days' units, a few thousand rows that `stock` sorts
 --    itself; the index cost a bulk load as much as the units' own.
@@ -47,6 +48,14 @@ DROP TABLE units;
 ALTER TABLE units_compact RENAME TO units;
 
 CREATE INDEX units_by_donor ON units(donor) WHERE donor IS NOT NULL;
+-- A void reads the records of one entry: without these, voiding one unit's
+-- collection read every unit, registration and transfer (15 s at 20 M
+-- units; 0.17 s with them). Entries grow with the rows, so these indexes
+-- are appended to, never split.
+CREATE INDEX units_by_entry ON units(entry);
+CREATE INDEX registrations_by_entry ON registrations(entry);
+CREATE INDEX transfers_by_entry ON transfers(entry);
+CREATE INDEX discards_by_entry ON discards(entry);
 CREATE INDEX units_by_registration ON units(registration) WHERE registration IS NOT NULL;
 
 CREATE TRIGGER units_append_only_u BEFORE UPDATE ON units BEGIN SELECT RAISE(ABORT, 'bloodledger: records are append-only'); END;

@@ -436,6 +436,44 @@ fn main() {
             println!("  {name}: {}", ms(t));
             queries.push((*name, t));
         }
+        // A coordinator's correction: collect one unit, then time its void
+        // (the void reads the voided entry's records, wherever they sit).
+        let voids: Vec<Duration> = (0..options.runs)
+            .map(|i| {
+                let out = ledger_cmd(
+                    &bin,
+                    &db,
+                    &[
+                        "unit",
+                        "collect",
+                        &format!("BENCH-VOID-{i}"),
+                        "--drive",
+                        "d000000-2016",
+                        "--group",
+                        "O+",
+                        "--volume",
+                        "350",
+                    ],
+                )
+                .output()
+                .expect("unit collect");
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                let entry = stdout
+                    .rsplit('#')
+                    .next()
+                    .map(|n| n.trim().to_string())
+                    .unwrap_or_default();
+                assert!(out.status.success() && !entry.is_empty(), "unit collect: {stdout}");
+                let mut void = ledger_cmd(&bin, &db, &["void", &entry, "--reason", "benchmark"]);
+                void.stdout(Stdio::null());
+                let start = Instant::now();
+                assert!(void.status().expect("void").success(), "void #{entry}");
+                start.elapsed()
+            })
+            .collect();
+        let void = median(voids);
+        println!("  void of one unit's collection: {}", ms(void));
+        queries.push(("void of one collection", void));
         sizes.push(Size {
             units,
             queries,

@@ -592,7 +592,9 @@ impl Txn<'_> {
 
     /// Live entries that rest on a record written by `entry`: movements of
     /// its units, units on its registration, records of its donor. Voiding
-    /// `entry` first would orphan them.
+    /// `entry` first would orphan them. (CROSS JOIN: from the donors, never
+    /// from every registration — the planner's choice without statistics,
+    /// two seconds at 20 M units.)
     pub fn users_of_item_entry(&self, entry: i64) -> Result<Vec<i64>> {
         let sql = format!(
             "SELECT t.entry FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer JOIN units u ON u.id = tu.unit
@@ -604,7 +606,7 @@ impl Txn<'_> {
              SELECT u.entry FROM units u JOIN registrations r ON r.id = u.registration
                WHERE r.entry = ?1 AND u.entry <> ?1 AND {live_u}
              UNION
-             SELECT r.entry FROM registrations r JOIN donors o ON o.id = r.donor
+             SELECT r.entry FROM donors o CROSS JOIN registrations r ON r.donor = o.id
                WHERE o.entry = ?1 AND {live_r}
              ORDER BY 1",
             live_t = live("t"),

@@ -115,6 +115,7 @@ fn an_upgraded_ledger_has_the_caches_of_a_fresh_one() {
              DROP TRIGGER drive_versions_summary_i; DROP TRIGGER tallies_summary_i;
              DROP TRIGGER transfers_summary_i; DROP TRIGGER discards_summary_i;
              DROP TRIGGER entries_void_summary;
+             DROP INDEX registrations_by_entry; DROP INDEX transfers_by_entry; DROP INDEX discards_by_entry;
              PRAGMA user_version = 3;",
         )
         .expect("schema 3");
