@@ -89,7 +89,7 @@ CREATE TRIGGER entries_void_cache AFTER INSERT ON entries WHEN NEW.voids IS NOT 
           FROM units WHERE entry = NEW.voids GROUP BY drive, blood_group, product) AS x
     WHERE drive_unit_figures.drive = x.drive AND drive_unit_figures.blood_group = x.blood_group
       AND drive_unit_figures.product = x.product;
-    DELETE FROM drive_unit_figures WHERE units = 0;
+    DELETE FROM drive_unit_figures WHERE units = 0 AND drive IN (SELECT drive FROM units WHERE entry = NEW.voids);
 
     UPDATE drive_registration_figures
     SET registered = drive_registration_figures.registered - x.registered,
@@ -104,7 +104,9 @@ CREATE TRIGGER entries_void_cache AFTER INSERT ON entries WHEN NEW.voids IS NOT 
               SELECT u.drive, 1, 0, 1 FROM units u WHERE u.entry = NEW.voids AND u.registration IS NULL)
           GROUP BY drive) AS x
     WHERE drive_registration_figures.drive = x.drive;
-    DELETE FROM drive_registration_figures WHERE registered = 0;
+    DELETE FROM drive_registration_figures WHERE registered = 0
+        AND drive IN (SELECT drive FROM registrations WHERE entry = NEW.voids
+                      UNION SELECT drive FROM units WHERE entry = NEW.voids);
 
     DELETE FROM units_in_stock WHERE unit IN (SELECT id FROM units WHERE entry = NEW.voids);
     INSERT OR IGNORE INTO units_in_stock (unit, expires_on)

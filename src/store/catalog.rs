@@ -116,10 +116,13 @@ impl Txn<'_> {
     /// facility, created by entry `entry`: what voiding that entry would orphan.
     pub fn users_of_catalog_entry(&self, entry: i64) -> Result<Vec<i64>> {
         let sql = format!(
-            "SELECT v.entry FROM drive_versions v JOIN campaigns c ON c.id = v.campaign
+            // CROSS JOIN: from the few campaigns and facilities, never from
+            // every drive version and transfer (the planner's choice without
+            // statistics: a tenth of a second per void at 20 M units).
+            "SELECT v.entry FROM campaigns c CROSS JOIN drive_versions v ON v.campaign = c.id
                WHERE c.entry = ?1 AND {}
              UNION
-             SELECT t.entry FROM transfers t JOIN facilities f ON f.id = t.facility
+             SELECT t.entry FROM facilities f CROSS JOIN transfers t ON t.facility = f.id
                WHERE f.entry = ?1 AND {}
              ORDER BY 1",
             live("v"),
