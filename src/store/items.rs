@@ -89,6 +89,27 @@ pub struct NewUnit<'a> {
     pub override_reason: Option<&'a str>,
 }
 
+const INSERT_UNIT: &str = "INSERT INTO units (entry, unit_id, drive, registration, donor, blood_group, volume_ml,
+                                               product, collected_on, expires_on, override)
+                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/// One unit row, through a statement of [`INSERT_UNIT`].
+fn write_unit(stmt: &mut rusqlite::Statement<'_>, entry: i64, unit: &NewUnit) -> rusqlite::Result<usize> {
+    stmt.execute(params![
+        entry,
+        unit.unit_id,
+        unit.drive,
+        unit.registration,
+        unit.donor,
+        unit.blood_group.as_str(),
+        unit.volume_ml,
+        unit.product.as_str(),
+        iso_date(unit.collected_on).as_str(),
+        iso_date(unit.expires_on).as_str(),
+        unit.override_reason,
+    ])
+}
+
 /// A cache trigger dropped for a bulk write: see [`Txn::set_trigger_aside`].
 #[must_use = "the trigger must be restored before the transaction commits"]
 pub struct TriggerAside {
@@ -331,25 +352,8 @@ impl Txn<'_> {
     }
 
     pub fn insert_unit(&self, entry: i64, unit: &NewUnit) -> Result<i64> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO units (entry, unit_id, drive, registration, donor, blood_group, volume_ml, product,
-                                collected_on, expires_on, override)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                entry,
-                unit.unit_id,
-                unit.drive,
-                unit.registration,
-                unit.donor,
-                unit.blood_group.as_str(),
-                unit.volume_ml,
-                unit.product.as_str(),
-                unit.collected_on.to_string(),
-                unit.expires_on.to_string(),
-                unit.override_reason,
-            ])?;
+        let mut stmt = self.tx.prepare_cached(INSERT_UNIT)?;
+        write_unit(&mut stmt, entry, unit)?;
         Ok(self.tx.last_insert_rowid())
     }
 
@@ -365,11 +369,7 @@ impl Txn<'_> {
         Ok(BulkUnits {
             // Prepared once, after the trigger is gone: a statement prepared
             // with it would carry its program.
-            insert: self.tx.prepare(
-                "INSERT INTO units (entry, unit_id, drive, registration, donor, blood_group, volume_ml, product,
-                                    collected_on, expires_on, override)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?,
+            insert: self.tx.prepare(INSERT_UNIT)?,
             trigger,
             first_id,
             figures: HashMap::new(),
@@ -380,19 +380,7 @@ impl Txn<'_> {
     /// One unit of a bulk load: the row, with its figures kept in memory.
     /// `false` when the unit id is taken (nothing written).
     pub fn insert_bulk_unit(&self, bulk: &mut BulkUnits<'_>, entry: i64, unit: &NewUnit) -> Result<bool> {
-        let written = bulk.insert.execute(params![
-            entry,
-            unit.unit_id,
-            unit.drive,
-            unit.registration,
-            unit.donor,
-            unit.blood_group.as_str(),
-            unit.volume_ml,
-            unit.product.as_str(),
-            iso_date(unit.collected_on).as_str(),
-            iso_date(unit.expires_on).as_str(),
-            unit.override_reason,
-        ]);
+        let written = write_unit(&mut bulk.insert, entry, unit);
         match written {
             Ok(_) => {}
             Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {

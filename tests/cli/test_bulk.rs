@@ -8,12 +8,18 @@ const GROUPS: [&str; 8] = ["O+", "B+", "A+", "AB+", "O-", "B-", "A-", "AB-"];
 
 /// 100 drives of 200 units each, written as the README's CSV formats.
 fn files(ledger: &Ledger) -> (String, String, String) {
+    files_of(ledger, 100)
+}
+
+/// `drive_count` drives (at most 1 000) of 200 units each, every fourth
+/// unit transferred to nihbt on its drive's day.
+fn files_of(ledger: &Ledger, drive_count: usize) -> (String, String, String) {
     let (mut drives, mut units, mut transfers) = (
         String::from("slug,name,date,campaign,province,district,venue\n"),
         String::from("unit_id,drive,collected_on,blood_group,volume_ml,product,donor_id\n"),
         String::from("unit_id,facility,date\n"),
     );
-    for d in 0..100 {
+    for d in 0..drive_count {
         let date = format!("2026-{:02}-{:02}", 1 + d % 10, 1 + d % 28);
         writeln!(drives, "d{d:03},Drive {d},{date},,Sơn La,Mường La,").unwrap();
         for u in 0..200 {
@@ -271,35 +277,9 @@ fn exported_text_is_escaped_exactly() {
 fn an_export_of_sixty_thousand_units_is_whole_and_in_order() {
     let ledger = Ledger::new();
     ledger.ok(&["facility", "add", "nihbt", "--name", "NIHBT"]);
-    let (mut drives, mut units, mut transfers) = (
-        String::from("slug,name,date,campaign,province,district,venue\n"),
-        String::from("unit_id,drive,collected_on,blood_group,volume_ml,product,donor_id\n"),
-        String::from("unit_id,facility,date\n"),
-    );
-    for d in 0..300 {
-        let date = format!("2026-{:02}-{:02}", 1 + d % 10, 1 + d % 28);
-        writeln!(drives, "d{d:03},Drive {d},{date},,Sơn La,Mường La,").unwrap();
-        for u in 0..200 {
-            let id = format!("SL-{d:03}-{u:03}");
-            writeln!(
-                units,
-                "{id},d{d:03},{date},{},{},,",
-                GROUPS[(d + u) % 8],
-                [250, 350, 450][u % 3]
-            )
-            .unwrap();
-            if u % 4 == 0 {
-                writeln!(transfers, "{id},nihbt,{date}").unwrap();
-            }
-        }
-    }
-    for (name, text) in [
-        ("drives.csv", &drives),
-        ("units.csv", &units),
-        ("transfers.csv", &transfers),
-    ] {
-        std::fs::write(ledger.dir.path().join(name), text).unwrap();
-        ledger.ok(&["import", &name[..name.len() - 4], name]);
+    let (drives, units, transfers) = files_of(&ledger, 300);
+    for (kind, file) in [("drives", &drives), ("units", &units), ("transfers", &transfers)] {
+        ledger.ok(&["import", kind, file]);
     }
     let out = ledger.ok(&[
         "unit", "collect", "EXTRA-1", "--drive", "d299", "--group", "O+", "--volume", "350",
