@@ -10,6 +10,8 @@ use crate::store::Access;
 
 pub fn run(ctx: &mut Context) -> Result<()> {
     let mut store = ctx.open(Access::Read)?;
+    // It compares every unit with the caches: sorts too big for memory at national scale.
+    store.temporary_tables_on_disk()?;
     let txn = store.begin()?;
     let mut problems: Vec<_> = txn
         .drives(None)?

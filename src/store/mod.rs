@@ -175,6 +175,15 @@ impl Store {
         Ok(())
     }
 
+    /// For readers that sort or compare whole tables (`check`): SQLite's
+    /// temporary b-trees go to temporary files instead of memory, so that a
+    /// 20-million-unit ledger is checked in bounded memory. Set before
+    /// [`Store::begin`]: SQLite refuses it inside a transaction.
+    pub fn temporary_tables_on_disk(&self) -> Result<()> {
+        self.conn.pragma_update(None, "temp_store", "FILE")?;
+        Ok(())
+    }
+
     /// The id of the site that created this ledger (for merging and exports).
     pub fn site_id(&self) -> &str {
         &self.site_id
