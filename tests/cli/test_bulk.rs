@@ -284,8 +284,7 @@ fn an_export_of_sixty_thousand_units_is_whole_and_in_order() {
     let out = ledger.ok(&[
         "unit", "collect", "EXTRA-1", "--drive", "d299", "--group", "O+", "--volume", "350",
     ]);
-    let entry = out.split('#').nth(1).and_then(|s| s.split_whitespace().next()).unwrap();
-    ledger.ok(&["void", entry, "--reason", "wrong bag"]);
+    ledger.ok(&["void", &crate::common::entry_number(&out), "--reason", "wrong bag"]);
     ledger.ok(&["discard", "SL-299-001", "--reason", "damaged", "--date", "2026-10-28"]);
 
     let ndjson = ledger.ok(&["export", "units", "--format", "ndjson"]);

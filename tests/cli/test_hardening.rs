@@ -628,21 +628,7 @@ fn a_truncated_ledger_is_refused_and_left_as_it_is() {
 fn every_table_is_append_only_in_sqlite_itself() {
     let ledger = Ledger::new();
     ledger.with_red_journey();
-    ledger.ok(&[
-        "donor",
-        "add",
-        "D-1",
-        "--name",
-        "Nguyễn Thị Hoa",
-        "--born",
-        "1990-05-20",
-        "--sex",
-        "F",
-        "--group",
-        "O+",
-        "--weight",
-        "60",
-    ]);
+    crate::common::add_donor(&ledger);
     ledger.ok(&["drive", "plan", "rj-items", "--date", "2026-11-20"]);
     for id in ["U-1", "U-2", "U-3"] {
         ledger.ok(&[

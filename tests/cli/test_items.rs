@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::common::Ledger;
+use crate::common::{Ledger, add_donor};
 
 const FACILITY: &str = "nihbt";
 const DRIVE: &str = "rj-a"; // held 2026-11-20, five days before TODAY
@@ -29,29 +29,6 @@ fn collect(ledger: &Ledger, id: &str, drive: &str, group: &str, volume: &str, mo
     ];
     args.extend(more);
     ledger.ok(&args);
-}
-
-/// Donor D-1: born 1990-05-20, 60 kg, with personal data to look for.
-fn add_donor(ledger: &Ledger) {
-    ledger.ok(&[
-        "donor",
-        "add",
-        "D-1",
-        "--name",
-        "Nguyễn Thị Hoa",
-        "--born",
-        "1990-05-20",
-        "--sex",
-        "F",
-        "--group",
-        "O+",
-        "--weight",
-        "60",
-        "--phone",
-        "0912345678",
-        "--national-id",
-        "001190012345",
-    ]);
 }
 
 /// The drive of the first "done when": four units (an ISBT id with

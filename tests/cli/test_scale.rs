@@ -346,12 +346,7 @@ fn a_schema_5_ledger_upgrades_to_compact_units_with_the_same_figures() {
     assert_eq!((b["registered"].clone(), b["units"].clone()), (json!(5), json!(4)));
     let registrations = ledger.ok(&["export", "registrations", "--format", "csv"]);
     assert!(registrations.ends_with("rj-b,,donated,,U-8\n"), "{registrations}");
-    let entry = out
-        .split('#')
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .expect("entry number");
-    ledger.ok(&["void", entry, "--reason", "test"]);
+    ledger.ok(&["void", &crate::common::entry_number(&out), "--reason", "test"]);
     assert_eq!(ledger.json(&["drive", "show", "rj-b"])["registered"], 4);
     ledger.ok(&["check"]);
 

@@ -265,6 +265,39 @@ impl Ledger {
     }
 }
 
+/// Donor D-1: born 1990-05-20, 60 kg, with personal data to look for.
+pub fn add_donor(ledger: &Ledger) {
+    ledger.ok(&[
+        "donor",
+        "add",
+        "D-1",
+        "--name",
+        "Nguyễn Thị Hoa",
+        "--born",
+        "1990-05-20",
+        "--sex",
+        "F",
+        "--group",
+        "O+",
+        "--weight",
+        "60",
+        "--phone",
+        "0912345678",
+        "--national-id",
+        "001190012345",
+    ]);
+}
+
+/// The entry number a write's confirmation ends with ("… — entry #12").
+pub fn entry_number(confirmation: &str) -> String {
+    let number = confirmation.rsplit('#').next().unwrap_or_default().trim();
+    assert!(
+        !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()),
+        "no entry number in {confirmation:?}"
+    );
+    number.to_string()
+}
+
 pub fn dump(path: &Path) -> String {
     if !path.exists() {
         return String::from("<no ledger>");
