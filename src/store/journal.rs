@@ -47,7 +47,66 @@ pub struct HistoryEntry {
     pub voided_by: Option<i64>,
 }
 
+/// What a void does to the caches, `?1` being the voided entry (it was live:
+/// an entry is voided once). Its records come off the per-drive figures as a
+/// difference, not a recount of the drives, so that no statement needs a
+/// drive's units; its units leave stock, and the units its transfers and
+/// discards took out come back unless something else still holds them; the
+/// drives it touched are summarised again at commit. These were triggers on
+/// `entries` until schema 7 (see migrations/0007_voids_off_entries.sql).
+/// No alias on an UPDATE's table: Debian's sqlite3 shell (3.40) cannot read one.
+const VOID_UPKEEP: [&str; 7] = [
+    "UPDATE drive_unit_figures
+     SET units = drive_unit_figures.units - x.units, volume_ml = drive_unit_figures.volume_ml - x.volume_ml
+     FROM (SELECT drive, blood_group, product, count(*) AS units, sum(volume_ml) AS volume_ml
+           FROM units WHERE entry = ?1 GROUP BY drive, blood_group, product) AS x
+     WHERE drive_unit_figures.drive = x.drive AND drive_unit_figures.blood_group = x.blood_group
+       AND drive_unit_figures.product = x.product",
+    "DELETE FROM drive_unit_figures WHERE units = 0 AND drive IN (SELECT drive FROM units WHERE entry = ?1)",
+    "UPDATE drive_registration_figures
+     SET registered = drive_registration_figures.registered - x.registered,
+         deferred = drive_registration_figures.deferred - x.deferred,
+         donated = drive_registration_figures.donated - x.donated
+     FROM (SELECT drive, sum(registered) AS registered, sum(deferred) AS deferred, sum(donated) AS donated FROM (
+               SELECT r.drive, 1 AS registered,
+                      r.outcome = 'deferred' OR r.outcome = 'permanently-deferred' AS deferred,
+                      r.outcome = 'donated' AS donated
+               FROM registrations r WHERE r.entry = ?1
+               UNION ALL
+               SELECT u.drive, 1, 0, 1 FROM units u WHERE u.entry = ?1 AND u.registration IS NULL)
+           GROUP BY drive) AS x
+     WHERE drive_registration_figures.drive = x.drive",
+    "DELETE FROM drive_registration_figures WHERE registered = 0
+         AND drive IN (SELECT drive FROM registrations WHERE entry = ?1
+                       UNION SELECT drive FROM units WHERE entry = ?1)",
+    "DELETE FROM units_in_stock WHERE unit IN (SELECT id FROM units WHERE entry = ?1)",
+    "INSERT OR IGNORE INTO units_in_stock (unit, expires_on)
+     SELECT u.id, u.expires_on FROM units u
+     WHERE u.id IN (SELECT tu.unit FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer WHERE t.entry = ?1
+                    UNION SELECT du.unit FROM discard_units du JOIN discards x ON x.id = du.discard WHERE x.entry = ?1)
+       AND NOT EXISTS (SELECT 1 FROM entries x WHERE x.voids = u.entry)
+       AND NOT EXISTS (SELECT 1 FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer
+                       WHERE tu.unit = u.id AND NOT EXISTS (SELECT 1 FROM entries x WHERE x.voids = t.entry))
+       AND NOT EXISTS (SELECT 1 FROM discard_units du JOIN discards x ON x.id = du.discard
+                       WHERE du.unit = u.id AND NOT EXISTS (SELECT 1 FROM entries y WHERE y.voids = x.entry))",
+    // The figures' own triggers mark the drives of units and registrations.
+    "INSERT INTO drives_to_summarise (drive)
+     SELECT drive FROM (SELECT drive FROM drive_versions WHERE entry = ?1
+                        UNION SELECT drive FROM tallies WHERE entry = ?1
+                        UNION SELECT drive FROM transfers WHERE entry = ?1
+                        UNION SELECT drive FROM discards WHERE entry = ?1)
+     WHERE drive NOT IN (SELECT drive FROM drives_to_summarise)",
+];
+
 impl Txn<'_> {
+    /// After appending an entry that voids `voided` (and only then): see [`VOID_UPKEEP`].
+    pub(super) fn take_voided_off_caches(&self, voided: i64) -> Result<()> {
+        for sql in VOID_UPKEEP {
+            self.tx.execute(sql, params![voided])?;
+        }
+        Ok(())
+    }
+
     pub fn append_entry(&self, entry: NewEntry<'_>) -> Result<EntryRef> {
         self.append_entry_as(None, entry)
     }
@@ -83,10 +142,11 @@ impl Txn<'_> {
                 number,
             ],
         )?;
-        Ok(EntryRef {
-            number: self.tx.last_insert_rowid(),
-            id,
-        })
+        let number = self.tx.last_insert_rowid();
+        if let Some(voided) = entry.voids {
+            self.take_voided_off_caches(voided)?;
+        }
+        Ok(EntryRef { number, id })
     }
 
     /// An entry by its short number (`42`, `#42`) or its UUID.

@@ -405,11 +405,13 @@ impl Txn<'_> {
     /// and actor, and its records. Nothing is checked here but that what it
     /// refers to exists; the caller rolls back on [`Placed::Missing`].
     pub fn place_entry(&self, entry: &TravellingEntry) -> Result<Placed> {
-        if let Some(voided) = &entry.voids
-            && self.entry_number(voided)?.is_none()
-        {
-            return Ok(Placed::Missing(format!("the entry it voids, {voided}")));
-        }
+        let voided = match &entry.voids {
+            None => None,
+            Some(id) => match self.entry_number(id)? {
+                Some(number) => Some(number),
+                None => return Ok(Placed::Missing(format!("the entry it voids, {id}"))),
+            },
+        };
         if let Some(table) = entry.records.keys().find(|t| !TABLES.iter().any(|s| s.name == *t)) {
             return Err(damaged(entry, table, "not a table of this version"));
         }
@@ -430,6 +432,9 @@ impl Txn<'_> {
             ],
         )?;
         let number = self.tx.last_insert_rowid();
+        if let Some(voided) = voided {
+            self.take_voided_off_caches(voided)?;
+        }
         for table in TABLES {
             let Some(records) = entry.records.get(table.name) else {
                 continue;

@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_compact_units",
         include_str!("../../migrations/0006_compact_units.sql"),
     ),
+    (
+        "0007_voids_off_entries",
+        include_str!("../../migrations/0007_voids_off_entries.sql"),
+    ),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
