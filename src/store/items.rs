@@ -126,6 +126,8 @@ pub struct BulkUnits<'t> {
     figures: HashMap<(i64, BloodGroup, Product), (u64, u64)>,
     /// drive → anonymous donations, not yet in the cache.
     anonymous: HashMap<i64, u64>,
+    /// The entry the units belong to, once one is written.
+    entry: Option<i64>,
 }
 
 impl BulkUnits<'_> {
@@ -374,6 +376,7 @@ impl Txn<'_> {
             first_id,
             figures: HashMap::new(),
             anonymous: HashMap::new(),
+            entry: None,
         })
     }
 
@@ -388,6 +391,7 @@ impl Txn<'_> {
             }
             Err(e) => return Err(e.into()),
         }
+        bulk.entry = Some(entry);
         let figure = bulk
             .figures
             .entry((unit.drive, unit.blood_group, unit.product))
@@ -424,21 +428,29 @@ impl Txn<'_> {
         Ok(())
     }
 
-    /// The end of a bulk load: the figures, the new units into stock, and
-    /// the trigger back as it was.
+    /// The end of a bulk load: the figures, the new units into stock, the
+    /// entry's range of units, and the trigger back as it was.
     pub fn finish_bulk_units(&self, mut bulk: BulkUnits<'_>) -> Result<()> {
         self.flush_bulk_figures(&mut bulk)?;
         let BulkUnits {
             insert,
             trigger,
             first_id,
+            entry,
             ..
         } = bulk;
         drop(insert);
-        self.tx.execute(
-            "INSERT INTO units_in_stock (unit, expires_on) SELECT id, expires_on FROM units WHERE id >= ?1",
-            params![first_id],
-        )?;
+        if let Some(entry) = entry {
+            self.tx.execute(
+                "INSERT INTO units_in_stock (unit, expires_on) SELECT id, expires_on FROM units WHERE id >= ?1",
+                params![first_id],
+            )?;
+            // One entry writes all the units of a load, from `first_id` on.
+            self.tx.execute(
+                "INSERT INTO entry_units (entry, first_id, last_id) SELECT ?1, ?2, max(id) FROM units",
+                params![entry, first_id],
+            )?;
+        }
         self.restore_trigger(trigger)
     }
 
@@ -655,7 +667,7 @@ impl Txn<'_> {
         Ok(())
     }
 
-    /// Where the caches of migration 0004 disagree with the records they are
+    /// Where the caches of migrations 0004 and 0008 disagree with the records they are
     /// computed from: (drive slug, what differs). Empty when all is well.
     pub fn cache_differences(&self) -> Result<Vec<(String, String)>> {
         let sql = format!(
@@ -686,6 +698,10 @@ impl Txn<'_> {
              cached_s AS (SELECT unit, expires_on FROM units_in_stock),
              diff_s (unit) AS (SELECT id FROM (SELECT * FROM fresh_s EXCEPT SELECT * FROM cached_s)
                                UNION SELECT unit FROM (SELECT * FROM cached_s EXCEPT SELECT * FROM fresh_s))
+             ,fresh_e AS (SELECT entry, min(id), max(id) FROM units GROUP BY entry),
+             cached_e AS (SELECT entry, first_id, last_id FROM entry_units),
+             diff_e (entry) AS (SELECT entry FROM (SELECT * FROM fresh_e EXCEPT SELECT * FROM cached_e)
+                                UNION SELECT entry FROM (SELECT * FROM cached_e EXCEPT SELECT * FROM fresh_e))
              SELECT d.slug, 'its cached unit figures differ from its units' FROM diff_u JOIN drives d ON d.id = diff_u.drive
              UNION ALL
              SELECT d.slug, 'its cached registration figures differ from its registrations'
@@ -694,6 +710,8 @@ impl Txn<'_> {
              SELECT d.slug, 'unit ' || coalesce(u.unit_id, '#' || diff_s.unit)
                             || ': its cached stock status differs from its movements'
              FROM diff_s LEFT JOIN units u ON u.id = diff_s.unit LEFT JOIN drives d ON d.id = u.drive
+             UNION ALL
+             SELECT NULL, 'entry #' || entry || ': its cached range of units differs from its units' FROM diff_e
              ORDER BY 1",
             live_u = live("u"),
             live_r = live("r"),

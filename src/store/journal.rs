@@ -56,14 +56,23 @@ pub struct HistoryEntry {
 /// `entries` until schema 7 (see migrations/0007_voids_off_entries.sql).
 /// No alias on an UPDATE's table: Debian's sqlite3 shell (3.40) cannot read one.
 const VOID_UPKEEP: [&str; 7] = [
-    "UPDATE drive_unit_figures
+    concat!(
+        "UPDATE drive_unit_figures
      SET units = drive_unit_figures.units - x.units, volume_ml = drive_unit_figures.volume_ml - x.volume_ml
      FROM (SELECT drive, blood_group, product, count(*) AS units, sum(volume_ml) AS volume_ml
-           FROM units WHERE entry = ?1 GROUP BY drive, blood_group, product) AS x
+           FROM ",
+        units_of_entry!(),
+        " GROUP BY drive, blood_group, product) AS x
      WHERE drive_unit_figures.drive = x.drive AND drive_unit_figures.blood_group = x.blood_group
-       AND drive_unit_figures.product = x.product",
-    "DELETE FROM drive_unit_figures WHERE units = 0 AND drive IN (SELECT drive FROM units WHERE entry = ?1)",
-    "UPDATE drive_registration_figures
+       AND drive_unit_figures.product = x.product"
+    ),
+    concat!(
+        "DELETE FROM drive_unit_figures WHERE units = 0 AND drive IN (SELECT drive FROM ",
+        units_of_entry!(),
+        ")"
+    ),
+    concat!(
+        "UPDATE drive_registration_figures
      SET registered = drive_registration_figures.registered - x.registered,
          deferred = drive_registration_figures.deferred - x.deferred,
          donated = drive_registration_figures.donated - x.donated
@@ -73,13 +82,24 @@ const VOID_UPKEEP: [&str; 7] = [
                       r.outcome = 'donated' AS donated
                FROM registrations r WHERE r.entry = ?1
                UNION ALL
-               SELECT u.drive, 1, 0, 1 FROM units u WHERE u.entry = ?1 AND u.registration IS NULL)
+               SELECT u.drive, 1, 0, 1 FROM ",
+        units_of_entry!(),
+        " AS u WHERE u.registration IS NULL)
            GROUP BY drive) AS x
-     WHERE drive_registration_figures.drive = x.drive",
-    "DELETE FROM drive_registration_figures WHERE registered = 0
+     WHERE drive_registration_figures.drive = x.drive"
+    ),
+    concat!(
+        "DELETE FROM drive_registration_figures WHERE registered = 0
          AND drive IN (SELECT drive FROM registrations WHERE entry = ?1
-                       UNION SELECT drive FROM units WHERE entry = ?1)",
-    "DELETE FROM units_in_stock WHERE unit IN (SELECT id FROM units WHERE entry = ?1)",
+                       UNION SELECT drive FROM ",
+        units_of_entry!(),
+        ")"
+    ),
+    concat!(
+        "DELETE FROM units_in_stock WHERE unit IN (SELECT id FROM ",
+        units_of_entry!(),
+        ")"
+    ),
     "INSERT OR IGNORE INTO units_in_stock (unit, expires_on)
      SELECT u.id, u.expires_on FROM units u
      WHERE u.id IN (SELECT tu.unit FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer WHERE t.entry = ?1
@@ -174,7 +194,7 @@ impl Txn<'_> {
 
     /// The drives whose records entry `number` wrote.
     pub fn drives_of_entry(&self, number: i64) -> Result<Vec<String>> {
-        let mut stmt = self.tx.prepare(
+        let mut stmt = self.tx.prepare(concat!(
             "SELECT d.uuid FROM drives d WHERE d.id IN (
                  SELECT id FROM drives WHERE entry = ?1
                  UNION SELECT drive FROM drive_versions WHERE entry = ?1
@@ -183,8 +203,10 @@ impl Txn<'_> {
                  UNION SELECT drive FROM transfers WHERE entry = ?1
                  UNION SELECT drive FROM discards WHERE entry = ?1
                  UNION SELECT drive FROM registrations WHERE entry = ?1
-                 UNION SELECT drive FROM units WHERE entry = ?1)",
-        )?;
+                 UNION SELECT drive FROM ",
+            units_of_entry!(),
+            ")"
+        ))?;
         let uuids = stmt
             .query_map(params![number], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;

@@ -27,6 +27,14 @@ struct Table {
     refs: &'static [(&'static str, &'static str)],
 }
 
+/// The `select` of `units` for a source ledger older than schema 8.
+const UNITS_BEFORE_SCHEMA_8: &str =
+    "SELECT u.unit_id, d.uuid AS drive, r.uuid AS registration, o.uuid AS donor, u.blood_group,
+            u.volume_ml, u.product, u.collected_on, u.expires_on, u.override
+     FROM units u JOIN drives d ON d.id = u.drive LEFT JOIN registrations r ON r.id = u.registration
+     LEFT JOIN donors o ON o.id = u.donor
+     WHERE u.entry = ?1 ORDER BY u.unit_id";
+
 /// In an order that writes a row after the rows it refers to.
 const TABLES: &[Table] = &[
     Table {
@@ -109,11 +117,15 @@ const TABLES: &[Table] = &[
         name: "units",
         // A unit's identity is its unit_id (unique for all time); an
         // anonymous donation has no registration.
-        select: "SELECT u.unit_id, d.uuid AS drive, r.uuid AS registration, o.uuid AS donor, u.blood_group,
-                        u.volume_ml, u.product, u.collected_on, u.expires_on, u.override
-                 FROM units u JOIN drives d ON d.id = u.drive LEFT JOIN registrations r ON r.id = u.registration
-                 LEFT JOIN donors o ON o.id = u.donor
-                 WHERE u.entry = ?1 ORDER BY u.unit_id",
+        select: concat!(
+            "SELECT u.unit_id, d.uuid AS drive, r.uuid AS registration, o.uuid AS donor, u.blood_group,
+                    u.volume_ml, u.product, u.collected_on, u.expires_on, u.override
+             FROM ",
+            units_of_entry!(),
+            " AS u JOIN drives d ON d.id = u.drive LEFT JOIN registrations r ON r.id = u.registration
+             LEFT JOIN donors o ON o.id = u.donor
+             ORDER BY u.unit_id"
+        ),
         insert: "INSERT INTO units (entry, unit_id, drive, registration, donor, blood_group, volume_ml, product,
                                    collected_on, expires_on, override)
                  VALUES (:entry, :unit_id, (SELECT id FROM drives WHERE uuid = :drive),
@@ -328,8 +340,19 @@ impl Txn<'_> {
                 })
             },
         )?;
+        // A source ledger is never migrated: before schema 8 it has no
+        // ranges of units by entry (and an index of units by entry instead).
+        let ranges = self.tx.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'entry_units'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? > 0;
         for table in TABLES {
-            let mut stmt = self.tx.prepare_cached(table.select)?;
+            let select = match table.name {
+                "units" if !ranges => UNITS_BEFORE_SCHEMA_8,
+                _ => table.select,
+            };
+            let mut stmt = self.tx.prepare_cached(select)?;
             let columns: Vec<String> = stmt.column_names().map(String::from).collect();
             let mut rows = stmt.query(params![number])?;
             let mut records = Vec::new();

@@ -23,6 +23,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_voids_off_entries",
         include_str!("../../migrations/0007_voids_off_entries.sql"),
     ),
+    (
+        "0008_entry_units",
+        include_str!("../../migrations/0008_entry_units.sql"),
+    ),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -15,6 +15,18 @@
 //! Writers open the ledger through [`vfs`], which syncs the directory once
 //! per WAL file rather than once per process: one fsync per command.
 
+/// The units entry `?1` wrote, as a table (`FROM units_of_entry!() AS u`):
+/// the rows in its range of row ids (schema 8), for units have no index by
+/// entry. A literal, for `concat!`.
+macro_rules! units_of_entry {
+    () => {
+        "(SELECT * FROM units
+          WHERE id BETWEEN (SELECT first_id FROM entry_units WHERE entry = ?1)
+                       AND (SELECT last_id FROM entry_units WHERE entry = ?1)
+            AND entry = ?1)"
+    };
+}
+
 mod backup;
 mod catalog;
 mod drives;
@@ -242,9 +254,24 @@ pub fn leave_open_at_exit() {
     LEAVE_OPEN_AT_EXIT.store(true, Ordering::Relaxed);
 }
 
+/// Process-wide settings, which SQLite takes only before its first use.
+/// Without memory statistics, SQLite's allocations skip a mutex and a
+/// counter each: a command parses a schema of a hundred objects and
+/// compiles its statements at every start, and allocates thousands of times.
+fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: sqlite3_config is called before any other SQLite function
+    // (the first connection goes through here); once SQLite has started it
+    // refuses the call with SQLITE_MISUSE and changes nothing.
+    ONCE.call_once(|| unsafe {
+        ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+    });
+}
+
 /// Writers go through [`vfs::WRITER_VFS`]; readers, and writers should it
 /// fail to register, through SQLite's default (a directory sync per process).
 fn connect(path: &Path, flags: OpenFlags, access: Access) -> rusqlite::Result<Connection> {
+    configure_sqlite();
     if access == Access::Write && vfs::register() == ffi::SQLITE_OK {
         Connection::open_with_flags_and_vfs(path, flags, vfs::WRITER_VFS)
     } else {

@@ -110,7 +110,7 @@ fn an_upgraded_ledger_has_the_caches_of_a_fresh_one() {
              DROP TRIGGER transfer_units_cache_i; DROP TRIGGER discard_units_cache_i;
              DROP TABLE drive_unit_figures; DROP TABLE drive_registration_figures; DROP TABLE units_in_stock;
              DROP TABLE drives_to_summarise; DROP TABLE drive_summaries; DROP TABLE drive_summary_groups;
-             DROP TABLE year_totals; DROP TABLE year_group_totals;
+             DROP TABLE year_totals; DROP TABLE year_group_totals; DROP TABLE entry_units;
              DROP TRIGGER drive_versions_summary_i; DROP TRIGGER tallies_summary_i;
              DROP TRIGGER transfers_summary_i; DROP TRIGGER discards_summary_i;
              DROP INDEX registrations_by_entry; DROP INDEX transfers_by_entry; DROP INDEX discards_by_entry;
@@ -130,7 +130,9 @@ fn check_reports_a_cache_that_differs_from_the_records() {
         .conn()
         .execute_batch(
             "UPDATE drive_unit_figures SET units = units + 1 WHERE blood_group = 'A+';
-             DELETE FROM units_in_stock WHERE unit = (SELECT id FROM units WHERE unit_id = 'I-3');",
+             DELETE FROM units_in_stock WHERE unit = (SELECT id FROM units WHERE unit_id = 'I-3');
+             UPDATE entry_units SET last_id = last_id - 1
+             WHERE entry = (SELECT entry FROM units WHERE unit_id = 'I-3');",
         )
         .expect("tamper");
     let (code, stdout, stderr) = ledger.run(&["check"]);
@@ -143,6 +145,7 @@ fn check_reports_a_cache_that_differs_from_the_records() {
         stdout.contains("drive rj-b: unit I-3: its cached stock status differs"),
         "{stdout}"
     );
+    assert!(stdout.contains(": its cached range of units differs"), "{stdout}");
 }
 
 #[test]
@@ -309,7 +312,7 @@ fn a_schema_5_ledger_upgrades_to_compact_units_with_the_same_figures() {
             .conn()
             .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
             .expect("version"),
-        7
+        8
     );
     let units_columns: Vec<String> = ledger
         .conn()
