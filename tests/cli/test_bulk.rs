@@ -103,6 +103,78 @@ fn a_bad_blood_group_on_line_12345_refuses_the_whole_file() {
     assert_eq!(ledger.json(&["totals"])["units"], 0);
 }
 
+/// The CSV is parsed on a second thread, a few thousand lines at a time:
+/// what it finds (bad cells, lines not UTF-8) and what the database finds
+/// (unknown drives) must still be reported in line order, across batches.
+#[test]
+fn problems_found_while_parsing_and_writing_keep_their_line_order() {
+    let ledger = Ledger::new();
+    let (drives, units, _) = files(&ledger);
+    ledger.ok(&["import", "drives", &drives]);
+    let text = std::fs::read_to_string(&units).unwrap();
+    let mut lines: Vec<Vec<u8>> = text.lines().map(|l| l.as_bytes().to_vec()).collect();
+    let set = |line: &mut Vec<u8>, cell: usize, value: &str| {
+        let text = String::from_utf8(line.clone()).unwrap();
+        let mut cells: Vec<&str> = text.split(',').collect();
+        cells[cell] = value;
+        *line = cells.join(",").into_bytes();
+    };
+    let mut expected = Vec::new();
+    let bad = [
+        (2, "group"),
+        (3, "drive"),
+        (2047, "utf8"),
+        (2048, "group"),
+        (2049, "drive"),
+        (2050, "utf8"),
+        (2051, "product and drive"),
+        (2052, "group"),
+        (4096, "drive"),
+        (4097, "utf8"),
+        (4098, "group"),
+        (4099, "drive"),
+        (8000, "product and drive"),
+        (10_000, "utf8"),
+        (12_000, "drive"),
+        (14_000, "group"),
+        (16_000, "drive"),
+        (18_000, "group"),
+        (19_999, "drive"),
+        (20_000, "utf8"),
+        (20_001, "group"),
+    ];
+    for (number, kind) in bad {
+        let line = &mut lines[number - 1];
+        match kind {
+            "group" => set(line, 3, "Q+"),
+            "drive" => set(line, 1, "d999"),
+            "utf8" => line[0] = 0xff,
+            _ => {
+                set(line, 5, "zz");
+                set(line, 1, "d999");
+            }
+        }
+        let columns: &[&str] = match kind {
+            "group" => &["blood_group"],
+            "drive" => &["drive"],
+            "utf8" => &["unit_id"],
+            _ => &["product", "drive"],
+        };
+        expected.extend(columns.iter().map(|c| format!("  line {number}, column {c}: ")));
+    }
+    std::fs::write(&units, lines.join(&b'\n')).unwrap();
+
+    let stderr = ledger.refused(&["import", "units", &units], 1);
+    assert!(stderr.contains("23 bad lines"), "{stderr}");
+    let reported: Vec<&str> = stderr.lines().filter(|l| l.starts_with("  line ")).collect();
+    assert_eq!(reported.len(), 20, "{stderr}");
+    for (line, prefix) in reported.iter().zip(&expected) {
+        assert!(line.starts_with(prefix.as_str()), "{line} is not {prefix}…\n{stderr}");
+    }
+    assert!(stderr.contains("… and 3 more"), "{stderr}");
+    assert_eq!(ledger.json(&["totals"])["units"], 0);
+}
+
 #[test]
 fn units_export_one_record_per_unit_as_ndjson_json_and_csv() {
     let (ledger, _) = loaded();

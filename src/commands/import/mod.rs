@@ -33,8 +33,10 @@ const SHOWN_ERRORS: usize = 20;
 
 pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
     let actor = actor(&args.actor);
-    let input: Box<dyn Read> = if args.file.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
+    // `Send`: `import units` reads the file on a second thread (so `Stdin`,
+    // not its lock).
+    let input: Box<dyn Read + Send> = if args.file.as_os_str() == "-" {
+        Box::new(io::stdin())
     } else {
         // Opening a directory succeeds; reading it would fail with no name.
         if args.file.is_dir() {
@@ -47,7 +49,7 @@ pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
         Box::new(File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?)
     };
     let progress = progress_bar(&args, ctx.out.quiet);
-    let input: Box<dyn Read> = match &progress {
+    let input: Box<dyn Read + Send> = match &progress {
         Some(bar) => Box::new(bar.wrap_read(input)),
         None => input,
     };
@@ -160,6 +162,13 @@ impl Problems {
                 reason: shortened(reason.into()),
             });
         }
+    }
+
+    /// Adds problems found later, as if each had been added here.
+    pub fn append(&mut self, later: Problems) {
+        self.count += later.count;
+        let room = SHOWN_ERRORS.saturating_sub(self.shown.len());
+        self.shown.extend(later.shown.into_iter().take(room));
     }
 
     fn into_result(self) -> Result<()> {
