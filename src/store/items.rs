@@ -122,6 +122,10 @@ pub struct BulkUnits<'t> {
     trigger: TriggerAside,
     /// The first row id the load writes: the new units are those from it on.
     first_id: i64,
+    /// The new units from `first_id` up to here are in stock already.
+    stocked_to: i64,
+    /// New units written since `stocked_to`.
+    unstocked: usize,
     /// (drive, group, product) → (units, volume_ml), not yet in the cache.
     figures: HashMap<(i64, BloodGroup, Product), (u64, u64)>,
     /// drive → anonymous donations, not yet in the cache.
@@ -132,6 +136,10 @@ pub struct BulkUnits<'t> {
 
 impl BulkUnits<'_> {
     const FLUSH_AT: usize = 50_000;
+    /// New units go into stock a few thousand at a time, while their pages
+    /// are still in SQLite's cache: put in stock all at the end, a million
+    /// units were read back from the WAL, page by page.
+    const STOCK_AT: usize = 2_048;
 }
 
 /// `YYYY-MM-DD`, as the ledger stores dates, without chrono's formatter
@@ -374,6 +382,8 @@ impl Txn<'_> {
             insert: self.tx.prepare(INSERT_UNIT)?,
             trigger,
             first_id,
+            stocked_to: first_id - 1,
+            unstocked: 0,
             figures: HashMap::new(),
             anonymous: HashMap::new(),
             entry: None,
@@ -392,6 +402,10 @@ impl Txn<'_> {
             Err(e) => return Err(e.into()),
         }
         bulk.entry = Some(entry);
+        bulk.unstocked += 1;
+        if bulk.unstocked >= BulkUnits::STOCK_AT {
+            self.stock_bulk_units(bulk)?;
+        }
         let figure = bulk
             .figures
             .entry((unit.drive, unit.blood_group, unit.product))
@@ -405,6 +419,19 @@ impl Txn<'_> {
             self.flush_bulk_figures(bulk)?;
         }
         Ok(true)
+    }
+
+    /// Puts the units written since the last call in stock (what the cache
+    /// trigger does for one unit).
+    fn stock_bulk_units(&self, bulk: &mut BulkUnits<'_>) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO units_in_stock (unit, expires_on) SELECT id, expires_on FROM units WHERE id > ?1",
+            )?
+            .execute(params![bulk.stocked_to])?;
+        bulk.stocked_to = self.tx.query_row("SELECT max(id) FROM units", [], |r| r.get(0))?;
+        bulk.unstocked = 0;
+        Ok(())
     }
 
     /// Adds the figures gathered so far to the per-drive caches (additive,
@@ -432,6 +459,9 @@ impl Txn<'_> {
     /// entry's range of units, and the trigger back as it was.
     pub fn finish_bulk_units(&self, mut bulk: BulkUnits<'_>) -> Result<()> {
         self.flush_bulk_figures(&mut bulk)?;
+        if bulk.unstocked > 0 {
+            self.stock_bulk_units(&mut bulk)?;
+        }
         let BulkUnits {
             insert,
             trigger,
@@ -441,10 +471,6 @@ impl Txn<'_> {
         } = bulk;
         drop(insert);
         if let Some(entry) = entry {
-            self.tx.execute(
-                "INSERT INTO units_in_stock (unit, expires_on) SELECT id, expires_on FROM units WHERE id >= ?1",
-                params![first_id],
-            )?;
             // One entry writes all the units of a load, from `first_id` on.
             self.tx.execute(
                 "INSERT INTO entry_units (entry, first_id, last_id) SELECT ?1, ?2, max(id) FROM units",
