@@ -7,6 +7,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Row, params};
 
+use super::unit_insert::UnitInsert;
 use super::{Txn, live, only_drive};
 use crate::ledger::items::{Movement, UnitRecord};
 use crate::ledger::{BloodGroup, Drive, Outcome, Product};
@@ -89,7 +90,8 @@ pub struct NewUnit<'a> {
     pub override_reason: Option<&'a str>,
 }
 
-const INSERT_UNIT: &str = "INSERT INTO units (entry, unit_id, drive, registration, donor, blood_group, volume_ml,
+pub(super) const INSERT_UNIT: &str =
+    "INSERT INTO units (entry, unit_id, drive, registration, donor, blood_group, volume_ml,
                                                product, collected_on, expires_on, override)
                            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
@@ -118,7 +120,7 @@ pub struct TriggerAside {
 
 /// A bulk load of units in progress: see [`Txn::begin_bulk_units`].
 pub struct BulkUnits<'t> {
-    insert: rusqlite::Statement<'t>,
+    insert: UnitInsert<'t>,
     trigger: TriggerAside,
     /// The first row id the load writes: the new units are those from it on.
     first_id: i64,
@@ -127,9 +129,9 @@ pub struct BulkUnits<'t> {
     /// New units written since `stocked_to`.
     unstocked: usize,
     /// (drive, group, product) → (units, volume_ml), not yet in the cache.
-    figures: HashMap<(i64, BloodGroup, Product), (u64, u64)>,
+    figures: foldhash::HashMap<(i64, BloodGroup, Product), (u64, u64)>,
     /// drive → anonymous donations, not yet in the cache.
-    anonymous: HashMap<i64, u64>,
+    anonymous: foldhash::HashMap<i64, u64>,
     /// The entry the units belong to, once one is written.
     entry: Option<i64>,
 }
@@ -144,15 +146,15 @@ impl BulkUnits<'_> {
 
 /// `YYYY-MM-DD`, as the ledger stores dates, without chrono's formatter
 /// (a tenth of a bulk load's own time went there).
-struct IsoDate([u8; 10]);
+pub(super) struct IsoDate([u8; 10]);
 
 impl IsoDate {
-    fn as_str(&self) -> &str {
+    pub(super) fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("0000-00-00")
     }
 }
 
-fn iso_date(day: NaiveDate) -> IsoDate {
+pub(super) fn iso_date(day: NaiveDate) -> IsoDate {
     use chrono::Datelike;
     let digit = |n: u32| b'0' + (n % 10) as u8;
     let year = day.year().clamp(0, 9999) as u32;
@@ -379,13 +381,13 @@ impl Txn<'_> {
         Ok(BulkUnits {
             // Prepared once, after the trigger is gone: a statement prepared
             // with it would carry its program.
-            insert: self.tx.prepare(INSERT_UNIT)?,
+            insert: UnitInsert::new(&self.tx)?,
             trigger,
             first_id,
             stocked_to: first_id - 1,
             unstocked: 0,
-            figures: HashMap::new(),
-            anonymous: HashMap::new(),
+            figures: foldhash::HashMap::default(),
+            anonymous: foldhash::HashMap::default(),
             entry: None,
         })
     }
@@ -393,13 +395,8 @@ impl Txn<'_> {
     /// One unit of a bulk load: the row, with its figures kept in memory.
     /// `false` when the unit id is taken (nothing written).
     pub fn insert_bulk_unit(&self, bulk: &mut BulkUnits<'_>, entry: i64, unit: &NewUnit) -> Result<bool> {
-        let written = write_unit(&mut bulk.insert, entry, unit);
-        match written {
-            Ok(_) => {}
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
-                return Ok(false);
-            }
-            Err(e) => return Err(e.into()),
+        if !bulk.insert.insert(entry, unit)? {
+            return Ok(false);
         }
         bulk.entry = Some(entry);
         bulk.unstocked += 1;
@@ -622,19 +619,26 @@ impl Txn<'_> {
     /// from every registration — the planner's choice without statistics,
     /// two seconds at 20 M units.)
     pub fn users_of_item_entry(&self, entry: i64) -> Result<Vec<i64>> {
+        // The entry's units first (its range of row ids), then what moved them.
         let sql = format!(
-            "SELECT t.entry FROM transfer_units tu JOIN transfers t ON t.id = tu.transfer JOIN units u ON u.id = tu.unit
-               WHERE u.entry = ?1 AND {live_t}
-             UNION
-             SELECT x.entry FROM discard_units du JOIN discards x ON x.id = du.discard JOIN units u ON u.id = du.unit
-               WHERE u.entry = ?1 AND {live_x}
-             UNION
-             SELECT u.entry FROM units u JOIN registrations r ON r.id = u.registration
-               WHERE r.entry = ?1 AND u.entry <> ?1 AND {live_u}
-             UNION
-             SELECT r.entry FROM donors o CROSS JOIN registrations r ON r.donor = o.id
-               WHERE o.entry = ?1 AND {live_r}
-             ORDER BY 1",
+            concat!(
+                "SELECT t.entry FROM ",
+                units_of_entry!(),
+                " AS u CROSS JOIN transfer_units tu ON tu.unit = u.id JOIN transfers t ON t.id = tu.transfer
+                 WHERE {live_t}
+                 UNION
+                 SELECT x.entry FROM ",
+                units_of_entry!(),
+                " AS u CROSS JOIN discard_units du ON du.unit = u.id JOIN discards x ON x.id = du.discard
+                 WHERE {live_x}
+                 UNION
+                 SELECT u.entry FROM units u JOIN registrations r ON r.id = u.registration
+                 WHERE r.entry = ?1 AND u.entry <> ?1 AND {live_u}
+                 UNION
+                 SELECT r.entry FROM donors o CROSS JOIN registrations r ON r.donor = o.id
+                 WHERE o.entry = ?1 AND {live_r}
+                 ORDER BY 1"
+            ),
             live_t = live("t"),
             live_x = live("x"),
             live_u = live("u"),

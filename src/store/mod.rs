@@ -36,6 +36,7 @@ mod journal;
 mod merge;
 mod migrations;
 mod summaries;
+mod unit_insert;
 mod vfs;
 
 use std::fs::OpenOptions;

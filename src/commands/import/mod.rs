@@ -166,6 +166,10 @@ impl Problems {
 
     /// Adds problems found later, as if each had been added here.
     pub fn append(&mut self, later: Problems) {
+        // Most lines have none: nothing to move.
+        if later.count == 0 {
+            return;
+        }
         self.count += later.count;
         let room = SHOWN_ERRORS.saturating_sub(self.shown.len());
         self.shown.extend(later.shown.into_iter().take(room));
