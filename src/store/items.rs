@@ -398,6 +398,30 @@ impl Txn<'_> {
         if !bulk.insert.insert(entry, unit)? {
             return Ok(false);
         }
+        self.count_bulk_unit(bulk, entry, unit)?;
+        Ok(true)
+    }
+
+    /// Units of a bulk load, in order: whether each was written (`false`:
+    /// its unit id is taken, nothing written). A full batch of
+    /// [`UnitInsert::MANY`] is written by one statement; should one of its
+    /// ids be taken, the statement writes nothing and the batch goes in
+    /// one unit at a time. ([`super::UNITS_PER_INSERT`] is `MANY`.)
+    pub fn insert_bulk_units(&self, bulk: &mut BulkUnits<'_>, entry: i64, units: &[NewUnit]) -> Result<Vec<bool>> {
+        if units.len() == UnitInsert::MANY && bulk.insert.insert_many(entry, units)? {
+            for unit in units {
+                self.count_bulk_unit(bulk, entry, unit)?;
+            }
+            return Ok(vec![true; units.len()]);
+        }
+        units
+            .iter()
+            .map(|unit| self.insert_bulk_unit(bulk, entry, unit))
+            .collect()
+    }
+
+    /// A written unit's share of the figures and stock, kept for later.
+    fn count_bulk_unit(&self, bulk: &mut BulkUnits<'_>, entry: i64, unit: &NewUnit) -> Result<()> {
         bulk.entry = Some(entry);
         bulk.unstocked += 1;
         if bulk.unstocked >= BulkUnits::STOCK_AT {
@@ -415,7 +439,7 @@ impl Txn<'_> {
         if bulk.figures.len() + bulk.anonymous.len() >= BulkUnits::FLUSH_AT {
             self.flush_bulk_figures(bulk)?;
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Puts the units written since the last call in stock (what the cache

@@ -52,9 +52,10 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, ffi};
 pub use catalog::{Campaign, Facility};
 pub use drives::DriveRef;
 pub use export::{Cell, ExportTable};
-pub use items::{DonorEvent, DonorRecord, NewDonor, NewRegistration, NewUnit};
+pub use items::{BulkUnits, DonorEvent, DonorRecord, NewDonor, NewRegistration, NewUnit};
 pub use journal::{EntryRef, HistoryEntry, NewEntry, StoredEntry};
 pub use merge::{Placed, Since, SiteRow};
+pub use unit_insert::MANY as UNITS_PER_INSERT;
 
 use crate::error::UserError;
 

@@ -395,3 +395,67 @@ fn an_export_of_sixty_thousand_units_is_whole_and_in_order() {
         assert_eq!(cells[8], record["status"].as_str().unwrap());
     }
 }
+
+/// Clean lines are written 64 to a statement; a statement with one taken or
+/// repeated id writes nothing and its lines go in one at a time. A file that
+/// overlaps the ledger, and repeats one of its own new lines, must import
+/// exactly its new units, count the rest, and refuse a repeat that differs.
+#[test]
+fn a_file_overlapping_the_ledger_imports_exactly_its_new_units() {
+    let ledger = Ledger::new();
+    let (drives, units, _) = files(&ledger);
+    ledger.ok(&["import", "drives", &drives]);
+    let text = std::fs::read_to_string(&units).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (header, body) = (lines[0], &lines[1..]);
+    let write = |name: &str, rows: &[&str]| {
+        let path = ledger.dir.path().join(name);
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    // 5 000 units, then 5 000 more of which the first 1 000 are there
+    // already, and one new line given twice (in the same batch of 64).
+    let first = write("first.csv", &body[..5_000]);
+    assert_eq!(ledger.json(&["import", "units", &first])["new"], 5_000);
+    let mut second: Vec<&str> = body[4_000..9_000].to_vec();
+    second.insert(4_010, body[7_000]);
+    let second_file = write("second.csv", &second);
+    let imported = ledger.json(&["import", "units", &second_file]);
+    assert_eq!(
+        (imported["new"].clone(), imported["already_present"].clone()),
+        (4_000.into(), 1_001.into())
+    );
+    ledger.ok(&["check"]);
+
+    // The same units imported at once give the same ledger records.
+    let once = Ledger::new();
+    let (drives, _, _) = files(&once);
+    once.ok(&["import", "drives", &drives]);
+    let all = write("all.csv", &body[..9_000]);
+    assert_eq!(once.json(&["import", "units", &all])["new"], 9_000);
+    let export = |l: &Ledger| l.ok(&["export", "units", "--format", "ndjson"]);
+    assert_eq!(export(&ledger), export(&once));
+    assert_eq!(ledger.json(&["totals"]), once.json(&["totals"]));
+
+    // A repeat that differs (another group) is refused by its line number,
+    // and nothing of the file is written.
+    let before = ledger.dump();
+    let changed = {
+        let mut cells: Vec<&str> = body[9_500].split(',').collect();
+        cells[3] = if cells[3] == "O-" { "A-" } else { "O-" };
+        cells.join(",")
+    };
+    let mut third: Vec<&str> = body[9_000..10_000].to_vec();
+    third.insert(510, &changed);
+    let third_file = write("third.csv", &third);
+    let stderr = ledger.refused(&["import", "units", &third_file], 1);
+    let id = body[9_500].split(',').next().unwrap();
+    // Line 1 is the header; the twin is the 501st line of the 1 000 (line
+    // 502), the repeat the 511th (line 512, after it within one batch).
+    assert!(
+        stderr.contains(&format!("line 512, column unit_id: `{id}`")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 bad line"), "{stderr}");
+    assert_eq!(ledger.dump(), before);
+}

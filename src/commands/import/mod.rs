@@ -165,6 +165,10 @@ impl Problems {
     }
 
     /// Adds problems found later, as if each had been added here.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
     pub fn append(&mut self, later: Problems) {
         // Most lines have none: nothing to move.
         if later.count == 0 {

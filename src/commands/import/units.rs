@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvError, SyncSender};
 use std::thread;
@@ -17,7 +18,7 @@ use crate::commands::donor::facts;
 use crate::ledger::donor::add_days;
 use crate::ledger::items::UnitRecord;
 use crate::ledger::{BloodGroup, DateArg, DonorId, Outcome, Product, Slug, UnitId, Volume, new_id};
-use crate::store::{DonorRecord, NewRegistration, NewUnit, Txn};
+use crate::store::{BulkUnits, DonorRecord, NewRegistration, NewUnit, Txn, UNITS_PER_INSERT};
 
 pub const REQUIRED: &[&str] = &["unit_id", "drive", "collected_on", "blood_group", "volume_ml"];
 pub const OPTIONAL: &[&str] = &["product", "donor_id"];
@@ -146,10 +147,20 @@ fn write(ctx: &Context, txn: &Txn, receiver: Receiver<Batch>, entry: i64, proble
     let mut donors: HashMap<String, Option<crate::store::DonorRecord>> = HashMap::new();
     let mut tally = Tally::default();
     let mut bulk = txn.begin_bulk_units()?;
+    // Clean anonymous lines wait here to be written together. Whatever else
+    // a line needs (a lookup, a problem to report) first writes them, so
+    // that everything happens in line order.
+    let mut waiting: Vec<Waiting> = Vec::with_capacity(UNITS_PER_INSERT);
+    macro_rules! write_waiting {
+        () => {
+            write_waiting(txn, &mut bulk, entry, &mut waiting, &mut tally, problems)?
+        };
+    }
     loop {
         let lines = match receiver.recv() {
             Ok(Batch::Lines(lines)) => lines,
             Ok(Batch::End(trailing)) => {
+                write_waiting!();
                 problems.append(trailing);
                 break;
             }
@@ -158,6 +169,9 @@ fn write(ctx: &Context, txn: &Txn, receiver: Receiver<Batch>, entry: i64, proble
             Err(RecvError) => bail!("reading the file stopped before its end; nothing was written"),
         };
         for line in lines {
+            if !line.skipped.is_empty() || !line.problems.is_empty() {
+                write_waiting!();
+            }
             problems.append(line.skipped);
             let before = problems.count;
             problems.append(line.problems);
@@ -189,16 +203,21 @@ fn write(ctx: &Context, txn: &Txn, receiver: Receiver<Batch>, entry: i64, proble
             let collected_on = collected_on.resolve(ctx.today);
             let drive = match (same_drive, &slug) {
                 (Some(drive), _) => drive,
-                (None, Some(slug)) => match drives.recordable(ctx, txn, slug, number, problems)? {
-                    Some(drive) => {
-                        drives.remember(drive_cell, &drive);
-                        drive
+                (None, Some(slug)) => {
+                    // A new drive may be refused, with a problem of its own.
+                    write_waiting!();
+                    match drives.recordable(ctx, txn, slug, number, problems)? {
+                        Some(drive) => {
+                            drives.remember(drive_cell, &drive);
+                            drive
+                        }
+                        None => continue,
                     }
-                    None => continue,
-                },
+                }
                 (None, None) => continue,
             };
             if collected_on < drive.date || collected_on > ctx.today {
+                write_waiting!();
                 problems.add(
                     number,
                     "collected_on",
@@ -212,6 +231,7 @@ fn write(ctx: &Context, txn: &Txn, receiver: Receiver<Batch>, entry: i64, proble
             let donor = match &donor_id {
                 None => None,
                 Some(id) => {
+                    write_waiting!();
                     let found = match donors.get(&id.key()) {
                         Some(found) => found.clone(),
                         None => {
@@ -238,6 +258,7 @@ fn write(ctx: &Context, txn: &Txn, receiver: Receiver<Batch>, entry: i64, proble
                 .rules
                 .allowed_volume(product, volume.0, donor.as_ref().and_then(|d| d.weight_kg))
             {
+                write_waiting!();
                 problems.add(number, "volume_ml", &volume.0.to_string(), refusal.message);
             }
 
@@ -245,6 +266,23 @@ fn write(ctx: &Context, txn: &Txn, receiver: Receiver<Batch>, entry: i64, proble
             // taken id itself; the others are judged against it first (a
             // donor's own unit must not count against their eligibility).
             let straight_in = donor.is_none() && problems.count == before;
+            if straight_in {
+                waiting.push(Waiting {
+                    number,
+                    expires_on: add_days(collected_on, ctx.rules.shelf_life_days(product)),
+                    unit_id,
+                    drive,
+                    group,
+                    volume: volume.0,
+                    product,
+                    collected_on,
+                });
+                if waiting.len() == UNITS_PER_INSERT {
+                    write_waiting!();
+                }
+                continue;
+            }
+            write_waiting!();
             if !straight_in && let Some(existing) = txn.unit(unit_id.as_str())? {
                 match already_there(
                     &existing,
@@ -324,8 +362,68 @@ fn write(ctx: &Context, txn: &Txn, receiver: Receiver<Batch>, entry: i64, proble
             }
         }
     }
+    write_waiting!();
     txn.finish_bulk_units(bulk)?;
     Ok(tally)
+}
+
+/// A clean anonymous line, waiting to be written with the next ones.
+struct Waiting {
+    number: u64,
+    unit_id: UnitId,
+    drive: Rc<DriveInfo>,
+    group: BloodGroup,
+    volume: u64,
+    product: Product,
+    collected_on: NaiveDate,
+    expires_on: NaiveDate,
+}
+
+/// Writes the waiting lines (in one statement when there are
+/// [`UNITS_PER_INSERT`] of them); a line whose unit id is taken is judged
+/// as any other: already present, or refused.
+fn write_waiting(
+    txn: &Txn,
+    bulk: &mut BulkUnits<'_>,
+    entry: i64,
+    waiting: &mut Vec<Waiting>,
+    tally: &mut Tally,
+    problems: &mut Problems,
+) -> Result<()> {
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let units: Vec<NewUnit> = waiting
+        .iter()
+        .map(|w| NewUnit {
+            unit_id: w.unit_id.as_str(),
+            drive: w.drive.id,
+            registration: None,
+            donor: None,
+            blood_group: w.group,
+            volume_ml: w.volume,
+            product: w.product,
+            collected_on: w.collected_on,
+            expires_on: w.expires_on,
+            override_reason: None,
+        })
+        .collect();
+    let written = txn.insert_bulk_units(bulk, entry, &units)?;
+    drop(units);
+    for (w, written) in waiting.drain(..).zip(written) {
+        if written {
+            tally.new += 1;
+            continue;
+        }
+        let existing = txn
+            .unit(w.unit_id.as_str())?
+            .ok_or_else(|| anyhow!("unit {} is taken but cannot be read", w.unit_id))?;
+        match already_there(&existing, &w.drive, w.group, w.volume, w.product, w.collected_on, None) {
+            None => tally.present += 1,
+            Some(reason) => problems.add(w.number, "unit_id", w.unit_id.as_str(), reason),
+        }
+    }
+    Ok(())
 }
 
 /// A line whose unit id the ledger already holds: `None` when it is the same
