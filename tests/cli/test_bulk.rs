@@ -43,6 +43,16 @@ fn files_of(ledger: &Ledger, drive_count: usize) -> (String, String, String) {
     )
 }
 
+/// A ledger with the 100 drives of [`files`] and none of their units yet:
+/// the ledger, the path of the units file and its text.
+fn with_drives() -> (Ledger, String, String) {
+    let ledger = Ledger::new();
+    let (drives, units, _) = files(&ledger);
+    ledger.ok(&["import", "drives", &drives]);
+    let text = std::fs::read_to_string(&units).unwrap();
+    (ledger, units, text)
+}
+
 fn loaded() -> (Ledger, String) {
     let ledger = Ledger::new();
     ledger.ok(&["facility", "add", "nihbt", "--name", "NIHBT"]);
@@ -86,10 +96,7 @@ fn twenty_thousand_units_import_once_and_only_once() {
 
 #[test]
 fn a_bad_blood_group_on_line_12345_refuses_the_whole_file() {
-    let ledger = Ledger::new();
-    let (drives, units, _) = files(&ledger);
-    ledger.ok(&["import", "drives", &drives]);
-    let text = std::fs::read_to_string(&units).unwrap();
+    let (ledger, units, text) = with_drives();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     lines[12_344] = {
         let mut cells: Vec<&str> = lines[12_344].split(',').collect();
@@ -108,10 +115,7 @@ fn a_bad_blood_group_on_line_12345_refuses_the_whole_file() {
 /// (unknown drives) must still be reported in line order, across batches.
 #[test]
 fn problems_found_while_parsing_and_writing_keep_their_line_order() {
-    let ledger = Ledger::new();
-    let (drives, units, _) = files(&ledger);
-    ledger.ok(&["import", "drives", &drives]);
-    let text = std::fs::read_to_string(&units).unwrap();
+    let (ledger, units, text) = with_drives();
     let mut lines: Vec<Vec<u8>> = text.lines().map(|l| l.as_bytes().to_vec()).collect();
     let set = |line: &mut Vec<u8>, cell: usize, value: &str| {
         let text = String::from_utf8(line.clone()).unwrap();
@@ -402,10 +406,7 @@ fn an_export_of_sixty_thousand_units_is_whole_and_in_order() {
 /// exactly its new units, count the rest, and refuse a repeat that differs.
 #[test]
 fn a_file_overlapping_the_ledger_imports_exactly_its_new_units() {
-    let ledger = Ledger::new();
-    let (drives, units, _) = files(&ledger);
-    ledger.ok(&["import", "drives", &drives]);
-    let text = std::fs::read_to_string(&units).unwrap();
+    let (ledger, _, text) = with_drives();
     let lines: Vec<&str> = text.lines().collect();
     let (header, body) = (lines[0], &lines[1..]);
     let write = |name: &str, rows: &[&str]| {
