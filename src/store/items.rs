@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::unit_insert::UnitInsert;
-use super::{Txn, live, only_drive};
+use super::{Txn, UNITS_PER_INSERT, live, only_drive};
 use crate::ledger::items::{Movement, UnitRecord};
 use crate::ledger::{BloodGroup, Drive, Outcome, Product};
 
@@ -404,11 +404,11 @@ impl Txn<'_> {
 
     /// Units of a bulk load, in order: whether each was written (`false`:
     /// its unit id is taken, nothing written). A full batch of
-    /// [`UnitInsert::MANY`] is written by one statement; should one of its
+    /// [`UNITS_PER_INSERT`] is written by one statement; should one of its
     /// ids be taken, the statement writes nothing and the batch goes in
-    /// one unit at a time. ([`super::UNITS_PER_INSERT`] is `MANY`.)
+    /// one unit at a time.
     pub fn insert_bulk_units(&self, bulk: &mut BulkUnits<'_>, entry: i64, units: &[NewUnit]) -> Result<Vec<bool>> {
-        if units.len() == UnitInsert::MANY && bulk.insert.insert_many(entry, units)? {
+        if units.len() == UNITS_PER_INSERT && bulk.insert.insert_many(entry, units)? {
             for unit in units {
                 self.count_bulk_unit(bulk, entry, unit)?;
             }

@@ -18,7 +18,7 @@ use rusqlite::{Connection, ffi};
 
 use super::items::{INSERT_UNIT, IsoDate, NewUnit, iso_date};
 
-/// Units written by one statement of a bulk load.
+/// Units written by one statement of a bulk load (`store::UNITS_PER_INSERT`).
 pub const MANY: usize = 64;
 
 /// The values of one unit row.
@@ -34,8 +34,6 @@ pub struct UnitInsert<'c> {
 }
 
 impl<'c> UnitInsert<'c> {
-    pub const MANY: usize = MANY;
-
     pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
         let rows = vec![format!("({})", ["?"; COLUMNS].join(", ")); MANY].join(", ");
         let (head, _) = INSERT_UNIT.split_once("VALUES").unwrap_or((INSERT_UNIT, ""));

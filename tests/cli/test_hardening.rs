@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{Ledger, TODAY};
+use crate::common::{D1_PII, Ledger, TODAY, d1_args};
 
 fn binary() -> PathBuf {
     assert_cmd::cargo::cargo_bin("bloodledger")
@@ -749,26 +749,8 @@ fn ledgers_backups_and_exports_are_private_files() {
 fn personal_data_leaves_only_with_include_pii() {
     let ledger = Ledger::new();
     ledger.with_son_la();
-    let pii = ["Nguyễn Thị Hoa", "0912345678", "001190012345", "1990-05-20"];
-    let added = ledger.json(&[
-        "donor",
-        "add",
-        "D-1",
-        "--name",
-        pii[0],
-        "--born",
-        pii[3],
-        "--sex",
-        "F",
-        "--group",
-        "O+",
-        "--weight",
-        "60",
-        "--phone",
-        pii[1],
-        "--national-id",
-        pii[2],
-    ]);
+    let pii = D1_PII;
+    let added = ledger.json(&d1_args());
     ledger.ok(&["drive", "plan", "rj-items", "--date", "2026-11-20"]);
     let collected = ledger.json(&[
         "unit", "collect", "U-1", "--drive", "rj-items", "--group", "O+", "--volume", "350", "--donor", "D-1",

@@ -7,7 +7,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::common::Ledger;
+use crate::common::{Ledger, add_donor};
 
 /// A district ledger with a facility and one logged drive.
 fn district(slug: &str, date: &str, registered: u64, collected: u64) -> Ledger {
@@ -246,21 +246,7 @@ fn itemised(unit: &str) -> Ledger {
     let ledger = Ledger::new();
     ledger.ok(&["facility", "add", "nihbt", "--name", "NIHBT"]);
     ledger.ok(&["drive", "plan", "rj-u", "--date", "2026-11-20"]);
-    ledger.ok(&[
-        "donor",
-        "add",
-        "D-1",
-        "--name",
-        "Nguyễn Thị Hoa",
-        "--born",
-        "1990-05-20",
-        "--sex",
-        "F",
-        "--weight",
-        "52",
-        "--phone",
-        "0912345678",
-    ]);
+    add_donor(&ledger);
     ledger.ok(&[
         "unit", "collect", unit, "--drive", "rj-u", "--group", "O+", "--volume", "350", "--donor", "D-1",
     ]);

@@ -265,16 +265,21 @@ impl Ledger {
     }
 }
 
-/// Donor D-1: born 1990-05-20, 60 kg, with personal data to look for.
-pub fn add_donor(ledger: &Ledger) {
-    ledger.ok(&[
+/// Donor D-1's personal data, to look for in output: name, phone,
+/// national id, birth date.
+pub const D1_PII: [&str; 4] = ["Nguyễn Thị Hoa", "0912345678", "001190012345", "1990-05-20"];
+
+/// The arguments of `donor add` for D-1: group O+, 60 kg, and [`D1_PII`].
+pub fn d1_args() -> [&'static str; 17] {
+    let [name, phone, national_id, born] = D1_PII;
+    [
         "donor",
         "add",
         "D-1",
         "--name",
-        "Nguyễn Thị Hoa",
+        name,
         "--born",
-        "1990-05-20",
+        born,
         "--sex",
         "F",
         "--group",
@@ -282,10 +287,15 @@ pub fn add_donor(ledger: &Ledger) {
         "--weight",
         "60",
         "--phone",
-        "0912345678",
+        phone,
         "--national-id",
-        "001190012345",
-    ]);
+        national_id,
+    ]
+}
+
+/// Donor D-1: born 1990-05-20, 60 kg, with personal data to look for.
+pub fn add_donor(ledger: &Ledger) {
+    ledger.ok(&d1_args());
 }
 
 /// The entry number a write's confirmation ends with ("… — entry #12").

@@ -362,7 +362,7 @@ fn write(ctx: &Context, txn: &Txn, receiver: Receiver<Batch>, entry: i64, proble
             }
         }
     }
-    write_waiting!();
+    // The end of the file wrote the last waiting lines (`Batch::End`).
     txn.finish_bulk_units(bulk)?;
     Ok(tally)
 }
