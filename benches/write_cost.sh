@@ -11,7 +11,8 @@ runs=${1:-200}
 dir=${2:-$(mktemp -d)}
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin=$PWD/target/release/bloodledger
+# .cargo/config.toml builds for the host tuple, under target/<tuple>/.
+bin=$PWD/target/$(rustc -vV | sed -n 's/^host: //p')/release/bloodledger
 export BLOODLEDGER_DB=$dir/bench.db BLOODLEDGER_TODAY=2026-11-25
 rm -f "$dir"/bench.db*
 "$bin" -q facility add h --name Hospital

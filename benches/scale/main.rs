@@ -63,13 +63,10 @@ fn options() -> Options {
     options
 }
 
+/// The release binary cargo built for this benchmark (benchmarks are built
+/// with the release profile's settings).
 fn binary() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "--bin", "bloodledger"])
-        .status()
-        .expect("cargo build");
-    assert!(status.success(), "cargo build --release failed");
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/bloodledger")
+    PathBuf::from(env!("CARGO_BIN_EXE_bloodledger"))
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
