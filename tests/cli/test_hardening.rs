@@ -487,7 +487,18 @@ fn as_unprivileged(ledger: &Ledger, args: &[&str]) -> (i32, String, String) {
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd.uid(65534).gid(65534);
     }
-    let output = cmd.output().expect("run");
+    // The copy may still be open for writing in a child another test
+    // forked while it was being written (until that child execs): retry.
+    let mut tries = 0;
+    let output = loop {
+        match cmd.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            result => break result.expect("run"),
+        }
+    };
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).to_string(),
