@@ -263,7 +263,7 @@ impl Store {
             conn,
             site_id,
             access: Access::Read,
-            wal: None,
+            wal_frames: Default::default(),
             created: None,
             committed: std::cell::Cell::new(false),
         })

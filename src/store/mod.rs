@@ -5,7 +5,8 @@
 //! use WAL with `synchronous=FULL`: a commit is one fsync of the WAL and is
 //! durable. We do not checkpoint on every close (that costs the main file's
 //! syncs on every command); instead, when a writer finishes and the WAL has
-//! passed [`WAL_CHECKPOINT_BYTES`], it checkpoints and truncates the WAL.
+//! passed [`WAL_CHECKPOINT_FRAMES`], it checkpoints and empties the WAL
+//! (keeping its blocks, see [`vfs`]).
 //!
 //! SQLite's own auto-checkpoint is off: each process that opens the ledger
 //! first rebuilds the WAL index by reading the whole WAL and forgets what was
@@ -42,11 +43,13 @@ mod vfs;
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use rusqlite::config::DbConfig;
+use rusqlite::hooks::Wal;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, ffi};
 
 pub use catalog::{Campaign, Facility};
@@ -62,10 +65,10 @@ use crate::error::UserError;
 /// How long a writer waits for another to finish before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A writer that leaves the WAL larger than this checkpoints it: small enough
-/// that the next process reads it in about a millisecond, large enough that
-/// most commands pay one fsync.
-pub const WAL_CHECKPOINT_BYTES: u64 = 1 << 20;
+/// A writer that leaves more frames than this in the WAL (1 MiB of 4 KiB
+/// pages) checkpoints it: few enough that the next process reads them in
+/// about a millisecond, enough that most commands pay one fsync.
+pub const WAL_CHECKPOINT_FRAMES: u32 = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -77,7 +80,8 @@ pub struct Store {
     conn: Connection,
     site_id: String,
     access: Access,
-    wal: Option<PathBuf>,
+    /// Frames in the WAL after this connection's last commit (SQLite's WAL hook).
+    wal_frames: Arc<AtomicU32>,
     /// A file this process created: removed again unless a transaction
     /// commits, so a refused first write leaves no empty ledger behind.
     created: Option<PathBuf>,
@@ -117,13 +121,11 @@ impl Store {
             connect(path, OpenFlags::default(), access)
                 .with_context(|| format!("cannot open the ledger {}", path.display()))?
         };
-        let mut wal = path.as_os_str().to_owned();
-        wal.push("-wal");
         let mut store = Store {
             conn,
             site_id: String::new(),
             access,
-            wal: path.exists().then(|| PathBuf::from(wal)),
+            wal_frames: Arc::default(),
             created: (!existed && access == Access::Write).then(|| path.to_path_buf()),
             committed: std::cell::Cell::new(false),
         };
@@ -155,7 +157,13 @@ impl Store {
         self.conn.set_prepared_statement_cache_capacity(128);
         self.conn.pragma_update(None, "foreign_keys", true)?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
+        // (This pragma sets SQLite's WAL hook, so it comes before ours.)
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let wal_frames = Arc::clone(&self.wal_frames);
+        self.conn.wal_hook(Some(move |_: &mut Wal, frames: std::ffi::c_int| {
+            wal_frames.store(u32::try_from(frames).unwrap_or(0), Ordering::Relaxed);
+            Ok(())
+        }))?;
         // Statement journals (every insert that fires a trigger keeps one,
         // to undo just that statement) in memory, not in a temporary file:
         // as a file they were a third of an import's time, in pwrite calls.
@@ -222,8 +230,7 @@ impl Drop for Store {
     /// Checkpointing is upkeep, not durability (a commit is durable in the
     /// WAL), so a failure here is left for the next writer to retry.
     fn drop(&mut self) {
-        let large = |wal: &PathBuf| std::fs::metadata(wal).is_ok_and(|m| m.len() > WAL_CHECKPOINT_BYTES);
-        if self.access == Access::Write && self.wal.as_ref().is_some_and(large) {
+        if self.access == Access::Write && self.wal_frames.load(Ordering::Relaxed) > WAL_CHECKPOINT_FRAMES {
             let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
         }
         if let Some(path) = self.created.as_ref().filter(|_| !self.committed.get()) {

@@ -1,5 +1,6 @@
 //! The VFS writers open the ledger through: SQLite's unix VFS, except that
-//! the directory is synced once per `-wal` file instead of once per process.
+//! the directory is synced once per `-wal` file instead of once per process,
+//! and that a checkpointed `-wal` keeps its blocks.
 //!
 //! A commit is durable when the `-wal` holding it is synced *and* the
 //! directory entry naming that file is on disk; otherwise a power cut can
@@ -16,6 +17,21 @@
 //! writer of its first frame (or, written by stock SQLite, by that writer's
 //! own sync at its first commit), so it is opened without "create" and SQLite
 //! does not sync the directory again.
+//!
+//! Second, a `-wal` keeps its blocks when a checkpoint empties it. SQLite's
+//! TRUNCATE checkpoint (the one that leaves nothing for the next process to
+//! mistake for new frames) cuts the file to nothing, so the frames of the
+//! following commands are appended again: new blocks, and a sync that must
+//! also write the file's new size and allocation (0.7 ms against 0.35 ms to
+//! overwrite the same 90 KiB here). Instead, the checkpointing writer zeroes
+//! the `-wal`'s 32-byte header, under the same locks and at the same point
+//! as SQLite's truncation: the file then reads as empty (SQLite ignores a
+//! `-wal` without a valid header), the next writer writes a new header with
+//! new salts over it and syncs it before any frame, and the old frames
+//! behind it can never pass for new ones (their salts and checksums do not
+//! match the header). That is how SQLite reuses a `-wal` in its other
+//! checkpoint modes. A `-wal` past [`KEEP_WAL_BYTES`] (left by an import) is
+//! truncated as SQLite asks, to give the space back.
 
 use std::ffi::{CStr, OsStr, c_int};
 use std::os::unix::ffi::OsStrExt;
@@ -78,8 +94,12 @@ unsafe extern "C" fn open(
         // Without "create", the unix VFS does not mark the file for a directory sync.
         let rc = open_with(flags & !ffi::SQLITE_OPEN_CREATE);
         if rc == ffi::SQLITE_OK {
-            if meta.len() == 0 && opened_for_writing(out_flags) {
-                sync_directory_of(wal);
+            if opened_for_writing(out_flags) {
+                if meta.len() == 0 {
+                    sync_directory_of(wal);
+                }
+                // SAFETY: opened just now.
+                unsafe { keep_blocks_of(file) };
             }
             return rc;
         }
@@ -91,8 +111,72 @@ unsafe extern "C" fn open(
         // SQLite will sync the directory again after the first commit; this
         // sync is the one that comes before any frame.
         sync_directory_of(wal);
+        // SAFETY: opened just now.
+        unsafe { keep_blocks_of(file) };
     }
     rc
+}
+
+/// A checkpointed `-wal` up to this size keeps its blocks.
+pub const KEEP_WAL_BYTES: i64 = 4 << 20;
+
+/// A `-wal` header: magic, version, page size, checkpoint count, salts, checksum.
+const WAL_HEADER_BYTES: usize = 32;
+
+/// SQLite's methods for a `-wal` and ours, which differ in `xTruncate` only
+/// (addresses, as for [`BASE`]; ours are leaked, as SQLite keeps them).
+static WAL_METHODS: OnceLock<(usize, usize)> = OnceLock::new();
+
+/// Makes an open `-wal` truncate through [`truncate_wal`].
+///
+/// SAFETY: `file` was just opened by the unix VFS's xOpen, successfully.
+unsafe fn keep_blocks_of(file: *mut ffi::sqlite3_file) {
+    // SAFETY: an open sqlite3_file has its methods set (or null, left alone).
+    let theirs = unsafe { (*file).pMethods };
+    if theirs.is_null() {
+        return;
+    }
+    let &(base, ours) = WAL_METHODS.get_or_init(|| {
+        // SAFETY: the unix VFS's methods are a static table.
+        let mut methods = unsafe { *theirs };
+        methods.xTruncate = Some(truncate_wal);
+        (theirs as usize, Box::into_raw(Box::new(methods)) as usize)
+    });
+    // Every unix file has the same table; should one not, it stays SQLite's.
+    if base == theirs as usize {
+        // SAFETY: the same methods but one, which calls through to the base.
+        unsafe { (*file).pMethods = ours as *const ffi::sqlite3_io_methods };
+    }
+}
+
+/// `xTruncate` for a `-wal`: to nothing means "no valid frames" (a TRUNCATE
+/// checkpoint), which a zeroed header says as well; other sizes, and large
+/// or header-less files, go to the unix VFS.
+unsafe extern "C" fn truncate_wal(file: *mut ffi::sqlite3_file, size: ffi::sqlite3_int64) -> c_int {
+    let Some(&(base, _)) = WAL_METHODS.get() else {
+        return ffi::SQLITE_ERROR;
+    };
+    // SAFETY: set by keep_blocks_of before any file used this function.
+    let base = unsafe { &*(base as *const ffi::sqlite3_io_methods) };
+    if size == 0
+        && let (Some(file_size), Some(write)) = (base.xFileSize, base.xWrite)
+    {
+        let mut current: ffi::sqlite3_int64 = 0;
+        // SAFETY: SQLite's own open file, passed on to its own methods.
+        let sized = unsafe { file_size(file, &mut current) } == ffi::SQLITE_OK;
+        // A file with no frames may be new: its directory entry is synced
+        // before its first frame only if it is empty (see above), so it is.
+        if sized && current > WAL_HEADER_BYTES as i64 && current <= KEEP_WAL_BYTES {
+            let zeros = [0u8; WAL_HEADER_BYTES];
+            // SAFETY: as above; the buffer outlives the call.
+            return unsafe { write(file, zeros.as_ptr().cast(), WAL_HEADER_BYTES as c_int, 0) };
+        }
+    }
+    match base.xTruncate {
+        // SAFETY: as above.
+        Some(truncate) => unsafe { truncate(file, size) },
+        None => ffi::SQLITE_ERROR,
+    }
 }
 
 fn opened_for_writing(out_flags: *const c_int) -> bool {

@@ -287,3 +287,80 @@ fn the_directory_is_synced_once_per_wal_before_its_first_frame() {
     assert_eq!(log("e"), Some(vec!["write", "wal"]));
     assert_eq!(ledger.json(&["totals"])["drives"], 5);
 }
+
+/// A writer that leaves more than 256 frames in the `-wal` checkpoints and
+/// empties it by zeroing its header, keeping its blocks for the next
+/// commands to overwrite; frames from before the checkpoint are never read
+/// again, by us or by SQLite's own reader.
+#[test]
+fn a_checkpointed_wal_keeps_its_blocks_and_its_old_frames_stay_dead() {
+    let ledger = Ledger::new();
+    ledger.ok(&["facility", "add", "h", "--name", "H"]);
+    let wal = ledger.dir.path().join("ledger.db-wal");
+    let drive_log = |i: usize| -> Vec<String> {
+        let slug = format!("d{i}");
+        [
+            "drive",
+            "log",
+            &slug,
+            "--date",
+            "2021-07-10",
+            "--registered",
+            "978",
+            "--collected",
+            "838",
+            "--transferred",
+            "838",
+            "--to",
+            "h",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let mut emptied = Vec::new();
+    let mut logged = 0;
+    while emptied.len() < 2 {
+        assert!(logged < 60, "two checkpoints in 60 drive logs: {emptied:?}");
+        ledger.ok(&strs(&drive_log(logged)));
+        let wal_bytes = bytes(&wal);
+        assert!(
+            wal_bytes.len() > 32,
+            "after d{logged}: a -wal of {} bytes",
+            wal_bytes.len()
+        );
+        if wal_bytes[..32] == [0; 32] {
+            emptied.push(logged);
+        }
+        logged += 1;
+    }
+    // About 22 frames a drive log: not every command checkpoints.
+    assert!(
+        (5..=20).contains(&(emptied[1] - emptied[0])),
+        "checkpointed after {emptied:?}"
+    );
+    assert!(std::fs::metadata(&wal).expect("-wal").len() < 2 << 20);
+
+    // The command after a checkpoint writes a new header over the old one
+    // and syncs it before its frames; the file's name is on disk already.
+    let next = drive_log(logged);
+    match disk_steps(&ledger, &strs(&next)) {
+        Some(steps) => assert_eq!(steps, ["write", "wal", "write", "wal"], "header, then frames"),
+        None => _ = ledger.ok(&strs(&next)),
+    }
+    logged += 1;
+    assert_eq!(ledger.json(&["totals"])["drives"], logged);
+    ledger.ok(&["check"]);
+    let conn = ledger.conn();
+    let drives: usize = conn
+        .query_row("SELECT count(*) FROM drives", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(drives, logged, "SQLite's own reader");
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity");
+    assert_eq!(integrity, "ok");
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
