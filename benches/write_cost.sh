@@ -4,7 +4,7 @@
 #
 #   bash benches/write_cost.sh [RUNS] [DIR]
 #
-# Prints the median of RUNS runs of each, their ratio, and (with strace) the
+# Prints the median of RUNS runs of each (taken in turns), their ratio, and (with strace) the
 # fsyncs one `drive log` makes. DIR should be on the disk the ledger lives on.
 set -euo pipefail
 runs=${1:-200}
@@ -20,12 +20,15 @@ rm -f "$dir"/bench.db*
 median_ms() { sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1e6}'; }
 time_ns() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $((e - s)); }
 
-log_ms=$(for i in $(seq 1 "$runs"); do
-  time_ns "$bin" -q drive log "d$i" --date 2021-07-10 --registered 978 --collected 838 --deferred 140 --transferred 838 --to h
-done | median_ms)
-dd_ms=$(for i in $(seq 1 "$runs"); do
-  time_ns dd if=/dev/zero of="$dir/dd.bin" bs=4k count=1 conv=fsync status=none
-done | median_ms)
+# In turns, so that a busier stretch of the disk weighs on both alike.
+times=$(mktemp)
+for i in $(seq 1 "$runs"); do
+  echo "log $(time_ns "$bin" -q drive log "d$i" --date 2021-07-10 --registered 978 --collected 838 --deferred 140 --transferred 838 --to h)"
+  echo "dd $(time_ns dd if=/dev/zero of="$dir/dd.bin" bs=4k count=1 conv=fsync status=none)"
+done >"$times"
+log_ms=$(awk '$1 == "log" {print $2}' "$times" | median_ms)
+dd_ms=$(awk '$1 == "dd" {print $2}' "$times" | median_ms)
+rm -f "$times"
 
 echo "drive log (median of $runs):          ${log_ms} ms"
 echo "dd 4 KiB + fsync (median of $runs):   ${dd_ms} ms"

@@ -80,16 +80,34 @@ fn time(runs: usize, mut prepare: impl FnMut(), mut cmd: impl FnMut() -> Command
         (0..runs)
             .map(|_| {
                 prepare();
-                let mut command = cmd();
-                command.stdout(Stdio::null());
-                let start = Instant::now();
-                let status = command.status().expect("run");
-                let elapsed = start.elapsed();
-                assert!(status.success(), "{command:?} failed");
-                elapsed
+                once(cmd())
             })
             .collect(),
     )
+}
+
+/// The medians of two commands run in turns, so that a stretch of a busier
+/// disk or machine weighs on both sides of the ratio alike.
+fn time_in_turns(
+    runs: usize,
+    mut first: impl FnMut() -> Command,
+    mut second: impl FnMut() -> Command,
+) -> (Duration, Duration) {
+    let (mut a, mut b) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for _ in 0..runs {
+        a.push(once(first()));
+        b.push(once(second()));
+    }
+    (median(a), median(b))
+}
+
+fn once(mut command: Command) -> Duration {
+    command.stdout(Stdio::null());
+    let start = Instant::now();
+    let status = command.status().expect("run");
+    let elapsed = start.elapsed();
+    assert!(status.success(), "{command:?} failed");
+    elapsed
 }
 
 /// One run of a command: wall time and peak resident memory (GNU time's %M).
@@ -247,18 +265,18 @@ fn main() {
     let db = options.dir.join("writes.db");
     remove_db(&db);
     run_ok(ledger_cmd(&bin, &db, &["facility", "add", "h", "--name", "H"]));
-    let n = std::cell::Cell::new(0);
-    let log = time(
-        options.runs * 10,
-        || n.set(n.get() + 1),
+    let mut n = 0;
+    let (log, dd) = time_in_turns(
+        options.runs * 20,
         || {
+            n += 1;
             ledger_cmd(
                 &bin,
                 &db,
                 &[
                     "drive",
                     "log",
-                    &format!("w{}", n.get()),
+                    &format!("w{n}"),
                     "--date",
                     "2021-07-10",
                     "--registered",
@@ -272,10 +290,6 @@ fn main() {
                 ],
             )
         },
-    );
-    let dd = time(
-        options.runs * 10,
-        || {},
         || {
             let mut cmd = Command::new("dd");
             cmd.args([
