@@ -132,7 +132,8 @@ pub fn terminal_width() -> usize {
 }
 
 /// The program a shell's completion script calls at Tab: as it was invoked
-/// when by a path (`./target/release/bloodledger`), else by name on `PATH`.
+/// when by a path (`./target/x86_64-unknown-linux-gnu/release/bloodledger`),
+/// else by name on `PATH`.
 pub fn completer_program() -> String {
     let invoked = std::env::args_os().next().map(PathBuf::from);
     match invoked {
