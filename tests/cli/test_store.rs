@@ -241,20 +241,7 @@ fn disk_steps(ledger: &Ledger, args: &[&str]) -> Option<Vec<&'static str>> {
 #[test]
 fn the_directory_is_synced_once_per_wal_before_its_first_frame() {
     let ledger = Ledger::new();
-    let log = |slug: &str| -> Option<Vec<&'static str>> {
-        let args = [
-            "drive",
-            "log",
-            slug,
-            "--date",
-            "2021-07-10",
-            "--registered",
-            "9",
-            "--collected",
-            "8",
-        ];
-        disk_steps(&ledger, &args)
-    };
+    let log = |slug: &str| disk_steps(&ledger, &drive_log(slug));
     let Some(first) = disk_steps(&ledger, &["facility", "add", "h", "--name", "H"]) else {
         eprintln!("strace is not installed: the sync order is not checked");
         return;
@@ -297,31 +284,11 @@ fn a_checkpointed_wal_keeps_its_blocks_and_its_old_frames_stay_dead() {
     let ledger = Ledger::new();
     ledger.ok(&["facility", "add", "h", "--name", "H"]);
     let wal = ledger.dir.path().join("ledger.db-wal");
-    let drive_log = |i: usize| -> Vec<String> {
-        let slug = format!("d{i}");
-        [
-            "drive",
-            "log",
-            &slug,
-            "--date",
-            "2021-07-10",
-            "--registered",
-            "978",
-            "--collected",
-            "838",
-            "--transferred",
-            "838",
-            "--to",
-            "h",
-        ]
-        .map(String::from)
-        .to_vec()
-    };
     let mut emptied = Vec::new();
     let mut logged = 0;
     while emptied.len() < 2 {
         assert!(logged < 60, "two checkpoints in 60 drive logs: {emptied:?}");
-        ledger.ok(&strs(&drive_log(logged)));
+        ledger.ok(&drive_log(&format!("d{logged}")));
         let wal_bytes = bytes(&wal);
         assert!(
             wal_bytes.len() > 32,
@@ -342,10 +309,10 @@ fn a_checkpointed_wal_keeps_its_blocks_and_its_old_frames_stay_dead() {
 
     // The command after a checkpoint writes a new header over the old one
     // and syncs it before its frames; the file's name is on disk already.
-    let next = drive_log(logged);
-    match disk_steps(&ledger, &strs(&next)) {
+    let next = format!("d{logged}");
+    match disk_steps(&ledger, &drive_log(&next)) {
         Some(steps) => assert_eq!(steps, ["write", "wal", "write", "wal"], "header, then frames"),
-        None => _ = ledger.ok(&strs(&next)),
+        None => _ = ledger.ok(&drive_log(&next)),
     }
     logged += 1;
     assert_eq!(ledger.json(&["totals"])["drives"], logged);
@@ -361,6 +328,22 @@ fn a_checkpointed_wal_keeps_its_blocks_and_its_old_frames_stay_dead() {
     assert_eq!(integrity, "ok");
 }
 
-fn strs(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
+/// A drive's results, its units all transferred to facility `h` (which the
+/// test adds first): about 22 pages of the WAL.
+fn drive_log(slug: &str) -> [&str; 13] {
+    [
+        "drive",
+        "log",
+        slug,
+        "--date",
+        "2021-07-10",
+        "--registered",
+        "978",
+        "--collected",
+        "838",
+        "--transferred",
+        "838",
+        "--to",
+        "h",
+    ]
 }

@@ -164,11 +164,11 @@ impl Problems {
         }
     }
 
-    /// Adds problems found later, as if each had been added here.
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
 
+    /// Adds problems found later, as if each had been added here.
     pub fn append(&mut self, later: Problems) {
         // Most lines have none: nothing to move.
         if later.count == 0 {
