@@ -156,6 +156,8 @@ impl Store {
         // Imports run a few dozen distinct statements per line: keep them all prepared.
         self.conn.set_prepared_statement_cache_capacity(128);
         self.conn.pragma_update(None, "foreign_keys", true)?;
+        // Also what lets the writers' VFS hold a commit's frames until its
+        // sync: SQLite syncs before it shows them to anyone (vfs::write_wal).
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         // (This pragma sets SQLite's WAL hook, so it comes before ours.)
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;

@@ -194,11 +194,10 @@ fn reads_of_a_missing_ledger_are_empty_and_create_nothing() {
     assert_eq!(dump(&path), "<no ledger>");
 }
 
-/// What one run of the binary does to the disk, in order: `dir` for a sync
-/// of the ledger's directory, `wal` for a sync of the `-wal`, `write` for a
-/// run of writes into the `-wal`. `None` without strace: then the caller
-/// proves nothing, and says so.
-fn disk_steps(ledger: &Ledger, args: &[&str]) -> Option<Vec<&'static str>> {
+/// The file-system calls that write or sync, of one run of the binary under
+/// strace, one a line, each file named by its path. `None` without strace:
+/// then the caller proves nothing, and says so.
+fn traced_writes(ledger: &Ledger, args: &[&str]) -> Option<String> {
     let trace = ledger.dir.path().join("strace.out");
     let status = std::process::Command::new("strace")
         .args(["-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,pwrite64,write", "-o"])
@@ -213,11 +212,19 @@ fn disk_steps(ledger: &Ledger, args: &[&str]) -> Option<Vec<&'static str>> {
         .status()
         .ok()?;
     assert!(status.success(), "{args:?} under strace: {status}");
+    Some(std::fs::read_to_string(&trace).expect("trace"))
+}
+
+/// What one run of the binary does to the disk, in order: `dir` for a sync
+/// of the ledger's directory, `wal` for a sync of the `-wal`, `write` for a
+/// run of writes into the `-wal`.
+fn disk_steps(ledger: &Ledger, args: &[&str]) -> Option<Vec<&'static str>> {
+    let trace = traced_writes(ledger, args)?;
     // strace -y names each file descriptor by its real path.
     let dir = std::fs::canonicalize(ledger.dir.path()).expect("canonical dir");
     let dir = format!("<{}>)", dir.display());
     let mut steps = Vec::new();
-    for line in std::fs::read_to_string(&trace).expect("trace").lines() {
+    for line in trace.lines() {
         let step = if line.contains("sync(") && line.contains(&dir) {
             "dir"
         } else if line.contains("sync(") && line.contains("ledger.db-wal>") {
@@ -232,6 +239,44 @@ fn disk_steps(ledger: &Ledger, args: &[&str]) -> Option<Vec<&'static str>> {
         }
     }
     Some(steps)
+}
+
+/// SQLite writes each frame of the WAL as two calls (its header, then its
+/// page); bloodledger's VFS holds a run of them and writes it in one call
+/// before the sync, so a command's frames are one `pwrite`, and what it
+/// wrote reads back whole, by SQLite's own reader too.
+#[test]
+fn a_commands_frames_go_into_the_wal_in_one_write() {
+    let ledger = Ledger::new();
+    ledger.ok(&["facility", "add", "h", "--name", "H"]);
+    ledger.ok(&drive_log("a"));
+    let Some(trace) = traced_writes(&ledger, &drive_log("b")) else {
+        eprintln!("strace is not installed: the writes are not counted");
+        return;
+    };
+    let writes: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("write") && l.contains("ledger.db-wal>"))
+        .collect();
+    assert_eq!(writes.len(), 1, "{writes:#?}");
+    // About 22 frames, each a page and its 24-byte header.
+    let bytes: usize = writes[0]
+        .rsplit("= ")
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .expect("bytes written");
+    let page: usize = ledger
+        .conn()
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .expect("page size");
+    assert_eq!(bytes % (page + 24), 0, "{}", writes[0]);
+    assert!(bytes / (page + 24) >= 15, "{}", writes[0]);
+    assert_eq!(ledger.json(&["drive", "show", "b"])["transferred"], 838);
+    let drives: usize = ledger
+        .conn()
+        .query_row("SELECT count(*) FROM drives", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(drives, 2, "SQLite's own reader");
 }
 
 /// A commit is only durable once the `-wal`'s directory entry is on disk,
