@@ -31,6 +31,9 @@ const MIGRATIONS: &[(&str, &str)] = &[
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// The page size of a new ledger (one made before this keeps 4 KiB).
+pub const PAGE_BYTES: i64 = 2048;
+
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version == LATEST_VERSION {
@@ -54,7 +57,15 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
             .hint("check --db or BLOODLEDGER_DB")
             .into());
         }
-        // Persistent: set once, before the first transaction.
+        // Both persistent, set before the first page is written: a WAL
+        // ledger's page size cannot change afterwards. A command touches
+        // one leaf in each of some twenty b-trees, and each page it touches
+        // costs its size in cache memory (fresh pages, each a fault), WAL
+        // bytes to checksum, write and sync, and the next process's WAL
+        // index rebuild. 2 KiB pages: one `drive log` 0.4 ms faster than
+        // with SQLite's 4 KiB, a million-unit import 6 % slower; 1 KiB was
+        // 0.15 ms faster still but 16 % slower to import (issue 5).
+        conn.pragma_update(None, "page_size", PAGE_BYTES)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
     }
     // A migration may rebuild a table others refer to (0006): SQLite's

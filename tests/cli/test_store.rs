@@ -279,6 +279,36 @@ fn a_commands_frames_go_into_the_wal_in_one_write() {
     assert_eq!(drives, 2, "SQLite's own reader");
 }
 
+/// A new ledger is made with 2 KiB pages (SQLite's default is 4 KiB): what
+/// a command reads, writes and syncs is counted in pages. A ledger made
+/// before keeps the page size it has (changing it would rewrite the whole
+/// file) and goes on working.
+#[test]
+fn a_new_ledger_has_2_kib_pages_and_an_older_one_keeps_its_own() {
+    let page_size = |ledger: &Ledger| -> i64 {
+        ledger
+            .conn()
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .expect("page size")
+    };
+    let new = Ledger::new();
+    new.ok(&["facility", "add", "h", "--name", "H"]);
+    assert_eq!(page_size(&new), 2048);
+
+    let old = Ledger::new();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/ledger-schema5.db"),
+        old.path(),
+    )
+    .expect("fixture");
+    assert_eq!(page_size(&old), 4096);
+    old.ok(&["facility", "add", "h", "--name", "H"]);
+    old.ok(&drive_log("after-upgrade"));
+    assert_eq!(page_size(&old), 4096);
+    assert_eq!(old.json(&["drive", "show", "after-upgrade"])["units"], 838);
+    old.ok(&["check"]);
+}
+
 /// A commit is only durable once the `-wal`'s directory entry is on disk,
 /// so its directory is synced before the first frame goes into a `-wal` that
 /// is new or empty; a `-wal` that already holds frames is not synced again
