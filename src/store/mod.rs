@@ -65,9 +65,10 @@ use crate::error::UserError;
 /// How long a writer waits for another to finish before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A writer that leaves more frames than this in the WAL (1 MiB of 4 KiB
-/// pages) checkpoints it: few enough that the next process reads them in
-/// about a millisecond, enough that most commands pay one fsync.
+/// A writer that leaves more frames than this in the WAL (512 KiB of a new
+/// ledger's 2 KiB pages, 1 MiB of an older one's 4 KiB) checkpoints it: few
+/// enough that the next process reads them in well under a millisecond,
+/// enough that most commands (some 22 frames each) pay one fsync.
 pub const WAL_CHECKPOINT_FRAMES: u32 = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,9 +24,10 @@
 //! mistake for new frames) cuts the file to nothing, so the frames of the
 //! following commands are appended again: new blocks, and a sync that must
 //! also write the file's new size and allocation (0.67 ms against 0.33 ms
-//! to overwrite a command's 88 KiB, on the 2-core VM's disk). Instead, the checkpointing writer zeroes
-//! the `-wal`'s 32-byte header, under the same locks and at the same point
-//! as SQLite's truncation: the file then reads as empty (SQLite ignores a
+//! to overwrite a command's 88 KiB of 4 KiB pages, on the 2-core VM's
+//! disk). Instead, the checkpointing writer zeroes the `-wal`'s 32-byte
+//! header, under the same locks and at the same point as SQLite's
+//! truncation: the file then reads as empty (SQLite ignores a
 //! `-wal` without a valid header), the next writer writes a new header with
 //! new salts over it and syncs it before any frame, and the old frames
 //! behind it can never pass for new ones (their salts and checksums do not
