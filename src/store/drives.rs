@@ -149,7 +149,9 @@ impl Txn<'_> {
                 units,
                 reason
             ])?;
-        Ok(self.tx.last_insert_rowid())
+        let id = self.tx.last_insert_rowid();
+        self.mark_for_summary(drive)?;
+        Ok(id)
     }
 
     pub fn drive(&self, id: i64) -> Result<Drive> {

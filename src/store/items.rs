@@ -112,16 +112,9 @@ fn write_unit(stmt: &mut rusqlite::Statement<'_>, entry: i64, unit: &NewUnit) ->
     ])
 }
 
-/// A cache trigger dropped for a bulk write: see [`Txn::set_trigger_aside`].
-#[must_use = "the trigger must be restored before the transaction commits"]
-pub struct TriggerAside {
-    sql: String,
-}
-
 /// A bulk load of units in progress: see [`Txn::begin_bulk_units`].
 pub struct BulkUnits<'t> {
     insert: UnitInsert<'t>,
-    trigger: TriggerAside,
     /// The first row id the load writes: the new units are those from it on.
     first_id: i64,
     /// The new units from `first_id` up to here are in stock already.
@@ -366,23 +359,20 @@ impl Txn<'_> {
     pub fn insert_unit(&self, entry: i64, unit: &NewUnit) -> Result<i64> {
         let mut stmt = self.tx.prepare_cached(INSERT_UNIT)?;
         write_unit(&mut stmt, entry, unit)?;
-        Ok(self.tx.last_insert_rowid())
+        let id = self.tx.last_insert_rowid();
+        self.upkeep_unit(id)?;
+        Ok(id)
     }
 
-    /// Sets the per-unit cache trigger aside for a bulk load (`import
-    /// units`): [`Txn::insert_bulk_unit`] writes bare rows, and
-    /// [`Txn::finish_bulk_units`] does the trigger's work once and puts it
-    /// back, in the same transaction. A rollback restores it too.
+    /// A bulk load of units (`import units`): [`Txn::insert_bulk_unit`]
+    /// writes bare rows, and [`Txn::finish_bulk_units`] does their upkeep
+    /// (what [`Txn::insert_unit`] does for each unit) once, set-based.
     pub fn begin_bulk_units(&self) -> Result<BulkUnits<'_>> {
-        let trigger = self.set_trigger_aside("units_cache_i")?;
         let first_id: i64 = self
             .tx
             .query_row("SELECT coalesce(max(id), 0) + 1 FROM units", [], |r| r.get(0))?;
         Ok(BulkUnits {
-            // Prepared once, after the trigger is gone: a statement prepared
-            // with it would carry its program.
             insert: UnitInsert::new(&self.tx)?,
-            trigger,
             first_id,
             stocked_to: first_id - 1,
             unstocked: 0,
@@ -442,8 +432,8 @@ impl Txn<'_> {
         Ok(())
     }
 
-    /// Puts the units written since the last call in stock (what the cache
-    /// trigger does for one unit).
+    /// Puts the units written since the last call in stock (what
+    /// [`Txn::insert_unit`]'s upkeep does for one unit).
     fn stock_bulk_units(&self, bulk: &mut BulkUnits<'_>) -> Result<()> {
         self.tx
             .prepare_cached(
@@ -464,6 +454,8 @@ impl Txn<'_> {
         )?;
         for ((drive, group, product), (count, volume)) in bulk.figures.drain() {
             units.execute(params![drive, group.as_str(), product.as_str(), count, volume])?;
+            // (Every unit counts here, anonymous or not: its drive changed.)
+            self.mark_for_summary(drive)?;
         }
         let mut registrations = self.tx.prepare_cached(
             "INSERT INTO drive_registration_figures (drive, registered, deferred, donated) VALUES (?1, ?2, 0, ?2)
@@ -476,8 +468,8 @@ impl Txn<'_> {
         Ok(())
     }
 
-    /// The end of a bulk load: the figures, the new units into stock, the
-    /// entry's range of units, and the trigger back as it was.
+    /// The end of a bulk load: the figures, the new units into stock, and
+    /// the entry's range of units.
     pub fn finish_bulk_units(&self, mut bulk: BulkUnits<'_>) -> Result<()> {
         self.flush_bulk_figures(&mut bulk)?;
         if bulk.unstocked > 0 {
@@ -485,7 +477,6 @@ impl Txn<'_> {
         }
         let BulkUnits {
             insert,
-            trigger,
             first_id,
             entry,
             ..
@@ -497,34 +488,6 @@ impl Txn<'_> {
                 "INSERT INTO entry_units (entry, first_id, last_id) SELECT ?1, ?2, max(id) FROM units",
                 params![entry, first_id],
             )?;
-        }
-        self.restore_trigger(trigger)
-    }
-
-    /// Drops a cache trigger for the rest of a bulk writer's transaction,
-    /// which then does its work itself; [`Txn::restore_trigger`] makes it
-    /// again, and a rollback restores it too.
-    pub fn set_trigger_aside(&self, name: &str) -> Result<TriggerAside> {
-        let sql: String = self.tx.query_row(
-            "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?1",
-            params![name],
-            |r| r.get(0),
-        )?;
-        self.tx.execute_batch(&format!("DROP TRIGGER {name}"))?;
-        Ok(TriggerAside { sql })
-    }
-
-    pub fn restore_trigger(&self, trigger: TriggerAside) -> Result<()> {
-        self.tx.execute_batch(&trigger.sql)?;
-        Ok(())
-    }
-
-    /// What `transfer_units_cache_i` and `discard_units_cache_i` do, for a
-    /// bulk writer that set them aside.
-    pub fn take_out_of_stock(&self, units: &[i64]) -> Result<()> {
-        let mut stmt = self.tx.prepare_cached("DELETE FROM units_in_stock WHERE unit = ?1")?;
-        for unit in units {
-            stmt.execute(params![unit])?;
         }
         Ok(())
     }
@@ -617,6 +580,7 @@ impl Txn<'_> {
         Ok(rows)
     }
 
+    /// The units a transfer lists; they leave stock.
     pub fn insert_transfer_units(&self, transfer: i64, units: &[i64]) -> Result<()> {
         let mut stmt = self
             .tx
@@ -624,9 +588,10 @@ impl Txn<'_> {
         for unit in units {
             stmt.execute(params![transfer, unit])?;
         }
-        Ok(())
+        self.take_out_of_stock(units)
     }
 
+    /// The units a discard lists; they leave stock.
     pub fn insert_discard_units(&self, discard: i64, units: &[i64]) -> Result<()> {
         let mut stmt = self
             .tx
@@ -634,7 +599,7 @@ impl Txn<'_> {
         for unit in units {
             stmt.execute(params![discard, unit])?;
         }
-        Ok(())
+        self.take_out_of_stock(units)
     }
 
     /// Live entries that rest on a record written by `entry`: movements of

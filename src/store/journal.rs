@@ -109,13 +109,18 @@ const VOID_UPKEEP: [&str; 7] = [
                        WHERE tu.unit = u.id AND NOT EXISTS (SELECT 1 FROM entries x WHERE x.voids = t.entry))
        AND NOT EXISTS (SELECT 1 FROM discard_units du JOIN discards x ON x.id = du.discard
                        WHERE du.unit = u.id AND NOT EXISTS (SELECT 1 FROM entries y WHERE y.voids = x.entry))",
-    // The figures' own triggers mark the drives of units and registrations.
-    "INSERT INTO drives_to_summarise (drive)
+    concat!(
+        "INSERT INTO drives_to_summarise (drive)
      SELECT drive FROM (SELECT drive FROM drive_versions WHERE entry = ?1
                         UNION SELECT drive FROM tallies WHERE entry = ?1
                         UNION SELECT drive FROM transfers WHERE entry = ?1
-                        UNION SELECT drive FROM discards WHERE entry = ?1)
-     WHERE drive NOT IN (SELECT drive FROM drives_to_summarise)",
+                        UNION SELECT drive FROM discards WHERE entry = ?1
+                        UNION SELECT drive FROM registrations WHERE entry = ?1
+                        UNION SELECT drive FROM ",
+        units_of_entry!(),
+        ")
+     WHERE drive NOT IN (SELECT drive FROM drives_to_summarise)"
+    ),
 ];
 
 impl Txn<'_> {

@@ -500,6 +500,7 @@ impl Txn<'_> {
                     stmt.raw_bind_parameter(index, number)?;
                 }
                 stmt.raw_execute()?;
+                self.upkeep_after_merged(table.name, record.get("unit").and_then(Value::as_str))?;
             }
         }
         Ok(Placed::Entry(number))

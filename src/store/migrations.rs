@@ -27,6 +27,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_entry_units",
         include_str!("../../migrations/0008_entry_units.sql"),
     ),
+    (
+        "0009_upkeep_in_store",
+        include_str!("../../migrations/0009_upkeep_in_store.sql"),
+    ),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -38,6 +38,7 @@ mod merge;
 mod migrations;
 mod summaries;
 mod unit_insert;
+mod upkeep;
 mod vfs;
 
 use std::fs::OpenOptions;

@@ -57,7 +57,8 @@ impl Summary {
 
 impl Txn<'_> {
     /// Recomputes the summaries of the drives this transaction touched (the
-    /// triggers of 0005 noted them); their rollups follow by trigger.
+    /// triggers of 0005 and the store's upkeep noted them); their rollups
+    /// follow by trigger.
     pub(super) fn summarise_touched_drives(&self) -> Result<()> {
         let stale: Vec<i64> = self
             .tx

@@ -517,6 +517,40 @@ fn collecting_for_a_donor_records_or_reuses_the_registration() {
     assert!(stderr.contains("still used"), "{stderr}");
 }
 
+/// A voided registration comes off its drive's figures and summary, in
+/// every report (the void marks the drive to be summarised again).
+#[test]
+fn a_voided_deferral_comes_off_its_drives_figures() {
+    let ledger = ledger();
+    add_donor(&ledger);
+    ledger.ok(&["register", DRIVE, "--donor", "D-1", "--deferred", "low haemoglobin"]);
+    let drive = ledger.json(&["drive", "show", DRIVE]);
+    assert_eq!(
+        (drive["registered"].clone(), drive["deferred"].clone()),
+        (1.into(), 1.into())
+    );
+    let history = ledger.json(&["history"]);
+    let number = history["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["action"] == "register")
+        .map(|e| e["number"].to_string())
+        .expect("the registration's entry");
+    ledger.ok(&["void", &number, "--reason", "wrong donor"]);
+    let drive = ledger.json(&["drive", "show", DRIVE]);
+    assert_eq!(
+        (drive["registered"].clone(), drive["deferred"].clone()),
+        (0.into(), 0.into())
+    );
+    let totals = ledger.json(&["totals"]);
+    assert_eq!(
+        (totals["registered"].clone(), totals["deferred"].clone()),
+        (0.into(), 0.into())
+    );
+    ledger.ok(&["check"]);
+}
+
 #[test]
 fn a_permanent_deferral_keeps_a_donor_off_the_recall_list() {
     let ledger = ledger();
@@ -946,7 +980,7 @@ fn a_ledger_of_schema_1_is_upgraded_in_place() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("version");
-    assert_eq!(version, 8);
+    assert_eq!(version, 9);
 }
 
 #[test]

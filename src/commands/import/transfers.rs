@@ -28,8 +28,6 @@ pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64)
     let mut closed: HashMap<i64, bool> = HashMap::new();
     let mut pending: Option<Pending> = None;
     let mut tally = Tally::default();
-    // Units leave stock in `flush`, without a trigger (and its statement journal) per row.
-    let trigger = txn.set_trigger_aside("transfer_units_cache_i")?;
     while let Some(line) = rows.next_line()? {
         let problems = &mut rows.problems;
         let before = problems.count;
@@ -180,7 +178,6 @@ pub fn import<R: Read>(ctx: &Context, txn: &Txn, rows: &mut Rows<R>, entry: i64)
         tally.new += 1;
     }
     flush(txn, entry, pending)?;
-    txn.restore_trigger(trigger)?;
     Ok(tally)
 }
 
@@ -193,6 +190,6 @@ fn flush(txn: &Txn, entry: i64, pending: Option<Pending>) -> Result<()> {
         return Ok(());
     };
     let transfer = txn.insert_transfer(drive, entry, facility, date, units.len() as u64)?;
-    txn.insert_transfer_units(transfer, &units)?;
-    txn.take_out_of_stock(&units)
+    // (The units leave stock with it.)
+    txn.insert_transfer_units(transfer, &units)
 }
