@@ -4,7 +4,7 @@
 -- (src/store/upkeep.rs), as 0007 did for voids.
 --
 -- Every process parses every trigger of the schema when it opens the
--- ledger: these eleven cost each command about 0.2 ms and none fires in
+-- ledger: these ten cost each command about 0.2 ms and none fires in
 -- most commands. The store runs the same statements after the inserts it
 -- makes (`unit collect`, `transfer`, `discard`, merges; `import units` and
 -- `import transfers` did this work themselves already). `check`

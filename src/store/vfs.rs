@@ -208,6 +208,10 @@ struct PendingWrites {
     data: Vec<u8>,
     /// Where in the file `data` goes.
     start: i64,
+    /// The error of a run that could not be written out: every later write
+    /// and sync of the transaction fails with it (a read or a size that
+    /// failed might not stop SQLite from committing without those frames).
+    failed: c_int,
 }
 
 /// Where `file`'s run is kept (initialised by [`wrap_wal`]).
@@ -230,14 +234,15 @@ unsafe fn pending_of<'a>(file: *mut ffi::sqlite3_file) -> &'a mut PendingWrites 
 ///
 /// SAFETY: `file` is the open `-wal` that `pending` belongs to.
 unsafe fn write_out(file: *mut ffi::sqlite3_file, pending: &mut PendingWrites) -> c_int {
-    if pending.data.is_empty() {
-        return ffi::SQLITE_OK;
+    if pending.failed != ffi::SQLITE_OK || pending.data.is_empty() {
+        return pending.failed;
     }
-    let Ok(len) = c_int::try_from(pending.data.len()) else {
-        return ffi::SQLITE_ERROR;
+    let rc = match c_int::try_from(pending.data.len()) {
+        Ok(len) => base!(xWrite(file, pending.data.as_ptr().cast(), len, pending.start)),
+        Err(_) => ffi::SQLITE_ERROR,
     };
-    let rc = base!(xWrite(file, pending.data.as_ptr().cast(), len, pending.start));
     pending.data.clear();
+    pending.failed = rc;
     rc
 }
 
@@ -255,14 +260,18 @@ unsafe fn write_pending(file: *mut ffi::sqlite3_file) -> c_int {
 /// frames were some forty `pwrite`s and an import's hundreds of thousands
 /// (a second of a million-unit import); now a command's are one. The run is
 /// written out before anything else is done with the file: a read, a size,
-/// a truncation, a file control, a sync, a close. SQLite syncs the `-wal`
-/// before a commit's frames become visible to other connections (writers
-/// use `synchronous=FULL`, see `Store::prepare`), so none ever reads a frame
-/// that is still here.
+/// a truncation, a file control, a sync. SQLite syncs the `-wal` before a
+/// commit's frames become visible to other connections (writers use
+/// `synchronous=FULL`, see `Store::prepare`), so none ever reads a frame
+/// that is still here; a rollback or a close drops the run instead (see
+/// [`drop_held_writes_on_rollback`]).
 unsafe extern "C" fn write_wal(file: *mut ffi::sqlite3_file, data: *const c_void, len: c_int, offset: i64) -> c_int {
     let size = usize::try_from(len).unwrap_or(0);
     // SAFETY: as for pending_of (this is a -wal's method).
     let pending = unsafe { pending_of(file) };
+    if pending.failed != ffi::SQLITE_OK {
+        return pending.failed;
+    }
     let joins = !pending.data.is_empty()
         && offset == pending.start + pending.data.len() as i64
         && pending.data.len() + size <= WRITE_BEHIND_BYTES;
@@ -319,15 +328,52 @@ unsafe extern "C" fn control_wal(file: *mut ffi::sqlite3_file, op: c_int, arg: *
     }
 }
 
-/// `xClose` for a `-wal`: writes out, drops the run's buffer, then closes.
+/// `xClose` for a `-wal`: drops the run's buffer, then closes. A run still
+/// held at close was never synced, so it belongs to no commit (each commit
+/// syncs), and the lock that let it be written is gone: it is dropped, never
+/// written (another writer may have used those offsets since).
 unsafe extern "C" fn close_wal(file: *mut ffi::sqlite3_file) -> c_int {
-    // SAFETY: as above.
-    let written = unsafe { write_pending(file) };
     // SAFETY: written by wrap_wal; no call on the file follows its close.
     unsafe { std::ptr::drop_in_place(pending_at(file)) };
-    match base!(xClose(file)) {
-        ffi::SQLITE_OK => written,
-        rc => rc,
+    base!(xClose(file))
+}
+
+/// Makes a rollback of `conn`'s transaction drop the run its `-wal` holds.
+/// Frames a rolled-back transaction spilled are not synced, and SQLite makes
+/// no call on the `-wal` when it rolls back: held, they would be written at
+/// the file's next use, when another writer may have committed frames at
+/// the same offsets.
+pub fn drop_held_writes_on_rollback(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {
+    // SAFETY: only the address is taken here; the hook that uses it is the
+    // connection's own and runs while the connection is open.
+    let db = unsafe { conn.handle() } as usize;
+    conn.rollback_hook(Some(move || {
+        // SAFETY: called by SQLite on this connection, inside its rollback.
+        unsafe { drop_held_writes(db as *mut ffi::sqlite3) }
+    }))
+}
+
+/// SAFETY: `db` is an open connection, inside its rollback hook.
+unsafe fn drop_held_writes(db: *mut ffi::sqlite3) {
+    let mut wal: *mut ffi::sqlite3_file = std::ptr::null_mut();
+    // SAFETY: the connection is open; the file control only reads which
+    // file is the main database's journal (its -wal in WAL mode).
+    let rc = unsafe {
+        ffi::sqlite3_file_control(
+            db,
+            c"main".as_ptr(),
+            ffi::SQLITE_FCNTL_JOURNAL_POINTER,
+            (&raw mut wal).cast(),
+        )
+    };
+    let ours = WAL_METHODS.get().map(|&(_, ours)| ours);
+    // SAFETY: an open file SQLite handed back; ours when it has our methods.
+    if rc == ffi::SQLITE_OK && !wal.is_null() && ours == Some(unsafe { (*wal).pMethods } as usize) {
+        // SAFETY: a -wal set up by wrap_wal, open, and idle (SQLite is
+        // inside this connection's rollback).
+        let pending = unsafe { pending_of(wal) };
+        pending.data.clear();
+        pending.failed = ffi::SQLITE_OK;
     }
 }
 
@@ -415,6 +461,72 @@ mod tests {
                 .expect("one row");
             assert_eq!(v, "value 12345");
         }
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    /// A transaction that spilled frames and rolled back leaves nothing to
+    /// be written later: another writer's commit takes the same offsets of
+    /// the `-wal`, and the first connection's next use of the file (here a
+    /// checkpoint) must not write the old frames over it.
+    #[test]
+    fn a_rolled_back_transaction_leaves_no_frames_to_write_later() {
+        assert_eq!(register(), ffi::SQLITE_OK);
+        let dir = std::env::temp_dir().join(format!("bloodledger-vfs-rollback-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("rollback.db");
+        let open = || {
+            let mut conn = Connection::open_with_flags_and_vfs(&path, OpenFlags::default(), WRITER_VFS).expect("open");
+            drop_held_writes_on_rollback(&mut conn).expect("hook");
+            conn.execute_batch("PRAGMA page_size = 2048; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+                .expect("pragmas");
+            conn
+        };
+        let first = open();
+        first
+            .execute_batch(
+                "PRAGMA cache_size = 16; CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+                 INSERT INTO t VALUES ('before', 'committed'); PRAGMA wal_checkpoint(TRUNCATE);",
+            )
+            .expect("schema");
+        // Rows in key order: the cache spills each full leaf once and never
+        // reads it back, so the last few dozen frames are still held when
+        // the transaction rolls back (and the rollback reads nothing from
+        // the -wal, which the checkpoint above emptied).
+        first.execute_batch("BEGIN").expect("begin");
+        for i in 0..400 {
+            first
+                .execute(
+                    "INSERT INTO t VALUES (?1, 'rolled back' || zeroblob(100))",
+                    [format!("a{i:06}")],
+                )
+                .expect("insert");
+        }
+        first.execute_batch("ROLLBACK").expect("rollback");
+        // Another writer commits more frames over the same offsets.
+        let second = open();
+        second.execute_batch("BEGIN").expect("begin");
+        for i in 0..3_000u64 {
+            second
+                .execute(
+                    "INSERT INTO t VALUES (?1, ?2)",
+                    (format!("second {i:05}"), format!("value {i}")),
+                )
+                .expect("insert");
+        }
+        second.execute_batch("COMMIT").expect("commit");
+        first
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
+        let reader = Connection::open(&path).expect("SQLite's own VFS");
+        let (rows, rolled_back, integrity): (u64, u64, String) = reader
+            .query_row(
+                "SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM t WHERE k LIKE 'a%'),
+                        (SELECT integrity_check FROM pragma_integrity_check)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("read back");
+        assert_eq!((rows, rolled_back, integrity.as_str()), (3_001, 0, "ok"));
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 }
