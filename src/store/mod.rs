@@ -163,10 +163,10 @@ impl Store {
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         // (This pragma sets SQLite's WAL hook, so it comes before ours.)
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let wal_frames = Arc::clone(&self.wal_frames);
         if self.access == Access::Write {
             vfs::drop_held_writes_on_rollback(&mut self.conn)?;
         }
+        let wal_frames = Arc::clone(&self.wal_frames);
         self.conn.wal_hook(Some(move |_: &mut Wal, frames: std::ffi::c_int| {
             wal_frames.store(u32::try_from(frames).unwrap_or(0), Ordering::Relaxed);
             Ok(())

@@ -68,12 +68,10 @@ impl Txn<'_> {
         match table {
             "units" => self.upkeep_unit(self.tx.last_insert_rowid()),
             "transfer_units" | "discard_units" => {
-                self.tx
-                    .prepare_cached(
-                        "DELETE FROM units_in_stock WHERE unit = (SELECT id FROM units WHERE unit_id = ?1)",
-                    )?
-                    .execute(params![unit])?;
-                Ok(())
+                let unit: i64 = self
+                    .tx
+                    .query_row("SELECT id FROM units WHERE unit_id = ?1", params![unit], |r| r.get(0))?;
+                self.take_out_of_stock(&[unit])
             }
             "discards" => {
                 let drive: i64 = self.tx.query_row(

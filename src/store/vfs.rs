@@ -422,19 +422,34 @@ mod tests {
 
     use super::*;
 
+    /// A new directory for one test's database (removed by the test).
+    fn scratch(name: &str) -> std::path::PathBuf {
+        assert_eq!(register(), ffi::SQLITE_OK);
+        let dir = std::env::temp_dir().join(format!("bloodledger-vfs-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    /// A connection through the writers' VFS, set up as `Store` sets up a
+    /// writer's: 2 KiB pages, WAL, synchronous=FULL, the rollback hook.
+    fn writer(path: &Path) -> Connection {
+        let mut conn = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), WRITER_VFS).expect("open");
+        drop_held_writes_on_rollback(&mut conn).expect("hook");
+        conn.execute_batch("PRAGMA page_size = 2048; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            .expect("pragmas");
+        conn
+    }
+
     /// A transaction far larger than its page cache spills pages into the
     /// `-wal` as it goes and reads them back from there: each read must see
     /// what was written, held in the pending run or not.
     #[test]
     fn a_transaction_larger_than_its_cache_reads_back_what_it_spilled() {
-        assert_eq!(register(), ffi::SQLITE_OK);
-        let dir = std::env::temp_dir().join(format!("bloodledger-vfs-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = scratch("spill");
         let path = dir.join("spill.db");
-        let conn = Connection::open_with_flags_and_vfs(&path, OpenFlags::default(), WRITER_VFS).expect("open");
+        let conn = writer(&path);
         conn.execute_batch(
-            "PRAGMA page_size = 2048; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-             PRAGMA cache_size = 16; CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;",
+            "PRAGMA cache_size = 16; CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;",
         )
         .expect("schema");
         let rows: u64 = 20_000;
@@ -470,18 +485,9 @@ mod tests {
     /// checkpoint) must not write the old frames over it.
     #[test]
     fn a_rolled_back_transaction_leaves_no_frames_to_write_later() {
-        assert_eq!(register(), ffi::SQLITE_OK);
-        let dir = std::env::temp_dir().join(format!("bloodledger-vfs-rollback-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = scratch("rollback");
         let path = dir.join("rollback.db");
-        let open = || {
-            let mut conn = Connection::open_with_flags_and_vfs(&path, OpenFlags::default(), WRITER_VFS).expect("open");
-            drop_held_writes_on_rollback(&mut conn).expect("hook");
-            conn.execute_batch("PRAGMA page_size = 2048; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-                .expect("pragmas");
-            conn
-        };
-        let first = open();
+        let first = writer(&path);
         first
             .execute_batch(
                 "PRAGMA cache_size = 16; CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
@@ -503,7 +509,7 @@ mod tests {
         }
         first.execute_batch("ROLLBACK").expect("rollback");
         // Another writer commits more frames over the same offsets.
-        let second = open();
+        let second = writer(&path);
         second.execute_batch("BEGIN").expect("begin");
         for i in 0..3_000u64 {
             second
