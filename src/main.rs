@@ -11,7 +11,7 @@ mod store;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::CommandFactory;
 
 use crate::error::UserError;
 
@@ -21,24 +21,17 @@ fn main() -> ExitCode {
     clap_complete::CompleteEnv::with_factory(cli::Cli::command)
         .var(commands::COMPLETE_VAR)
         .complete();
-    let color = config::color_in_args(std::env::args_os());
-    let mut command = cli::Cli::command().color(match color {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let color = match config::color_in_args(args.iter().cloned()) {
         cli::ColorChoice::Auto => clap::ColorChoice::Auto,
         cli::ColorChoice::Always => clap::ColorChoice::Always,
         cli::ColorChoice::Never => clap::ColorChoice::Never,
-    });
-    let parsed = command
-        .try_get_matches_from_mut(std::env::args_os())
-        .and_then(|mut matches| cli::Cli::from_arg_matches_mut(&mut matches))
-        .map_err(|e| e.format(&mut command));
-    let cli = match parsed {
+    };
+    let cli = match cli::parse(&args, color) {
         Ok(cli) => cli,
         // Usage errors exit 2; --help and --version exit 0.
         Err(e) => e.exit(),
     };
-    // Freeing the tree of every command and option would cost a quarter
-    // of a millisecond more than building it; the process ends soon anyway.
-    std::mem::forget(command);
     let db = cli.global.db.clone();
     let stderr_color = config::use_color(cli.global.color, io::stderr().is_terminal());
     let result = (|| {
