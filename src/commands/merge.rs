@@ -50,7 +50,7 @@ pub fn run(ctx: &mut Context, args: MergeArgs) -> Result<()> {
     }
     // Read the whole source before taking the write lock on ours.
     let source = read_source(&args.path)?;
-    let mut store = ctx.open(if args.dry_run { Access::Read } else { Access::Write })?;
+    let mut store = ctx.open(if args.dry_run { Access::Read } else { Access::BulkWrite })?;
     let own_site = store.site_id().to_string();
     let txn = store.begin()?;
     let mut merge = Merge::default();

@@ -467,3 +467,48 @@ fn a_file_overlapping_the_ledger_imports_exactly_its_new_units() {
     assert!(stderr.contains("1 bad line"), "{stderr}");
     assert_eq!(ledger.dump(), before);
 }
+
+/// An import may write for minutes: it shares the ledger, so a report run
+/// meanwhile does not wait for it (here with a busy timeout far shorter than
+/// the import) and sees the ledger as it was before the import.
+#[test]
+fn reports_go_on_while_an_import_writes() {
+    let ledger = Ledger::new();
+    ledger.ok(&["facility", "add", "nihbt", "--name", "NIHBT"]);
+    let (drives, units, _) = files_of(&ledger, 1000);
+    ledger.ok(&["import", "drives", &drives]);
+    let wal = ledger.dir.path().join("ledger.db-wal");
+    let wal_bytes = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let before = wal_bytes();
+    let mut import = std::process::Command::new(assert_cmd::cargo::cargo_bin("bloodledger"))
+        .args(["import", "units", &units])
+        .env("BLOODLEDGER_DB", ledger.path())
+        .env("BLOODLEDGER_TODAY", crate::common::TODAY)
+        .env("USER", "tester")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the import");
+    // Writing: its transaction has spilled pages into the WAL.
+    while wal_bytes() < before + (1 << 20) {
+        assert!(
+            import.try_wait().expect("import").is_none(),
+            "the import ended before it wrote 1 MiB"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let output = ledger
+        .cmd(&["totals", "--json"])
+        .env("BLOODLEDGER_BUSY_TIMEOUT_MS", "200")
+        .output()
+        .expect("totals");
+    let still_importing = import.try_wait().expect("import").is_none();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let totals: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(totals["units"], 0, "the import is not visible before it commits");
+    assert!(
+        still_importing,
+        "the import ended before the report: the test proved nothing"
+    );
+    assert!(import.wait().expect("import").success());
+    assert_eq!(ledger.json(&["totals"])["units"], 200_000);
+}

@@ -422,3 +422,52 @@ fn drive_log(slug: &str) -> [&str; 13] {
         "h",
     ]
 }
+
+fn shm_exists(ledger: &Ledger) -> bool {
+    let mut shm = ledger.path().into_os_string();
+    shm.push("-shm");
+    std::path::Path::new(&shm).exists()
+}
+
+/// A writer alone with the ledger keeps SQLite's WAL index in its own
+/// memory (exclusive locking) and sets up no shared -shm file; the next
+/// reader, in the usual shared mode, sees everything it wrote.
+#[test]
+fn a_writer_alone_with_the_ledger_sets_up_no_shared_memory() {
+    let ledger = Ledger::new();
+    ledger.ok(&["facility", "add", "h", "--name", "H"]);
+    ledger.ok(&drive_log("a"));
+    ledger.ok(&drive_log("b"));
+    assert!(!shm_exists(&ledger), "a lone writer made a -shm file");
+    assert_eq!(ledger.json(&["totals"])["units"], 2 * 838);
+    assert!(shm_exists(&ledger), "a reader shares the ledger through its -shm file");
+    ledger.ok(&drive_log("c"));
+    assert_eq!(ledger.json(&["totals"])["units"], 3 * 838);
+    ledger.ok(&["check"]);
+}
+
+/// A writer that finds the ledger open elsewhere (here a reader in the
+/// middle of a read) does not wait for it: it shares the ledger, writes
+/// alongside, and the reader keeps its snapshot.
+#[test]
+fn a_writer_shares_a_ledger_another_process_is_reading() {
+    let ledger = Ledger::new();
+    ledger.ok(&["facility", "add", "h", "--name", "H"]);
+    ledger.ok(&drive_log("a"));
+    let reader = ledger.conn();
+    reader.execute_batch("BEGIN").expect("begin");
+    let drives = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT count(*) FROM drives", [], |r| r.get(0))
+            .expect("count")
+    };
+    assert_eq!(drives(&reader), 1);
+    let output = ledger
+        .cmd(&drive_log("b"))
+        .env("BLOODLEDGER_BUSY_TIMEOUT_MS", "300")
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(drives(&reader), 1, "the reader's snapshot");
+    reader.execute_batch("COMMIT").expect("end the read");
+    assert_eq!(drives(&reader), 2);
+}

@@ -54,7 +54,7 @@ pub fn run(ctx: &mut Context, args: ImportArgs) -> Result<()> {
         None => input,
     };
     let mut rows = Rows::new(BufReader::with_capacity(1 << 16, input))?;
-    let mut store = ctx.open(if args.dry_run { Access::Read } else { Access::Write })?;
+    let mut store = ctx.open(if args.dry_run { Access::Read } else { Access::BulkWrite })?;
     // Every reference an import writes comes from a lookup in this same
     // transaction; SQLite's own check of each one cost a seventh of an import.
     store.without_foreign_key_checks()?;
