@@ -73,7 +73,13 @@ pub fn parse(args: &[OsString], color: clap::ColorChoice) -> Result<Cli, clap::E
     // The trees are never freed: that would cost a quarter of a millisecond
     // more than building them, and the process ends soon anyway.
     let short = Box::leak(Box::new(top_level_globals(Cli::command().color(color))));
-    if let Ok(cli) = parse_with(short, args) {
+    // The whole tree refuses a global option's variable set empty (such as
+    // `BLOODLEDGER_DB=`) even where the option is given: left to it.
+    let empty_variable = short
+        .get_arguments()
+        .filter_map(|a| a.get_env())
+        .any(|var| std::env::var_os(var).is_some_and(|v| v.is_empty()));
+    if !empty_variable && let Ok(cli) = parse_with(short, args) {
         return Ok(cli);
     }
     let whole = Box::leak(Box::new(Cli::command().color(color)));

@@ -32,7 +32,9 @@ fn listed(numbers: &[i64]) -> String {
 
 pub fn run(ctx: &mut Context, args: VoidArgs) -> Result<()> {
     let actor = actor(&args.actor);
-    let mut store = ctx.open(Access::Write)?;
+    // Voiding an import takes back every unit of it: seconds at scale, so
+    // the ledger is shared, not taken alone.
+    let mut store = ctx.open(Access::BulkWrite)?;
     let txn = store.begin()?;
     let target = find(&txn, &args.entry)?;
     if let Some(voided) = target.voids {

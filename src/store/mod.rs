@@ -303,10 +303,10 @@ fn configure_sqlite() {
 /// SQLite then keeps the WAL index in this process's memory and never sets
 /// up the shared -shm file: a truncate, eight writes, a mapping and a dozen
 /// locks, 0.1–0.17 ms of a `drive log` (measured, issue 5). A process that
-/// comes meanwhile waits those few milliseconds on its busy timeout, as it
-/// would for a checkpoint. When the ledger is already open elsewhere (a
-/// nightly export, another writer), the writer opens it again shared, as
-/// every writer did before, and waits only where two writers must.
+/// comes meanwhile waits those few milliseconds on its busy timeout. When the
+/// ledger is already open elsewhere (a nightly export, another writer), the
+/// writer opens it again shared, as every writer did before, and waits only
+/// where two writers must.
 fn connect(path: &Path, flags: OpenFlags, access: Access) -> rusqlite::Result<Connection> {
     configure_sqlite();
     let open = || {
@@ -316,7 +316,7 @@ fn connect(path: &Path, flags: OpenFlags, access: Access) -> rusqlite::Result<Co
             Connection::open_with_flags(path, flags)
         }
     };
-    if access == Access::Write {
+    if access == Access::Write && may_take_alone(path) {
         let conn = open()?;
         if taken_alone(&conn) {
             return Ok(conn);
@@ -325,15 +325,34 @@ fn connect(path: &Path, flags: OpenFlags, access: Access) -> rusqlite::Result<Co
     open()
 }
 
+/// Only a ledger whose WAL is small (the few commands since a checkpoint,
+/// not an import a reader kept from checkpointing: rebuilding its index and
+/// checkpointing it would keep readers waiting for seconds), in a directory
+/// where SQLite could make the -shm a shared writer needs. Elsewhere
+/// readers open a WAL ledger without locks (immutable, see [`Store::open`]),
+/// and no writer must write under them.
+fn may_take_alone(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal_bytes = std::fs::metadata(PathBuf::from(wal)).map_or(0, |m| m.len());
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    wal_bytes <= vfs::KEEP_WAL_BYTES.unsigned_abs() && rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
+}
+
 /// Whether `conn` now holds the ledger alone. It must not wait: a reader
 /// may hold the ledger for minutes. Anything but success (busy, or a file
 /// that is not a ledger) leaves the answer to a shared connection, which
 /// also words any error as it always has.
 fn taken_alone(conn: &Connection) -> bool {
-    conn.pragma_update(None, "locking_mode", "EXCLUSIVE").is_ok()
+    // Dropped after a failed attempt, it must not checkpoint or delete the WAL.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).is_ok()
+        && conn.pragma_update(None, "locking_mode", "EXCLUSIVE").is_ok()
         && conn.busy_timeout(Duration::ZERO).is_ok()
-        // Reading the header takes the lock, and with it the WAL, without
-        // parsing the schema.
+        // Reading the header takes the lock (and opens the WAL, in a WAL
+        // ledger) without parsing the schema.
         && conn.query_row("PRAGMA schema_version", [], |_| Ok(())).is_ok()
 }
 
@@ -439,4 +458,25 @@ fn describe_open_error(error: anyhow::Error, path: &Path) -> anyhow::Error {
 /// The platform data directory's ledger: `…/bloodledger/ledger.db`.
 pub fn default_path() -> Option<PathBuf> {
     dirs::data_dir().map(|d| d.join("bloodledger").join("ledger.db"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer takes the ledger alone only over a WAL of the few commands
+    /// since a checkpoint: a WAL an import left behind is shared, so that
+    /// readers need not wait while it is read and checkpointed.
+    #[test]
+    fn a_large_wal_is_never_taken_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ledger = dir.path().join("ledger.db");
+        std::fs::write(&ledger, b"").expect("ledger");
+        assert!(may_take_alone(&ledger), "no WAL yet");
+        let wal = std::fs::File::create(dir.path().join("ledger.db-wal")).expect("wal");
+        wal.set_len(vfs::KEEP_WAL_BYTES.unsigned_abs()).expect("size");
+        assert!(may_take_alone(&ledger), "a WAL of 4 MiB");
+        wal.set_len(vfs::KEEP_WAL_BYTES.unsigned_abs() + 1).expect("size");
+        assert!(!may_take_alone(&ledger), "a WAL past 4 MiB");
+    }
 }

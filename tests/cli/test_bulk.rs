@@ -468,11 +468,11 @@ fn a_file_overlapping_the_ledger_imports_exactly_its_new_units() {
     assert_eq!(ledger.dump(), before);
 }
 
-/// An import may write for minutes: it shares the ledger, so a report run
-/// meanwhile does not wait for it (here with a busy timeout far shorter than
-/// the import) and sees the ledger as it was before the import.
+/// An import may write for minutes, and so may its void: they share the
+/// ledger, so a report run meanwhile does not wait for them (here with a
+/// busy timeout far shorter than either) and sees the ledger as it was.
 #[test]
-fn reports_go_on_while_an_import_writes() {
+fn reports_go_on_while_an_import_writes_and_while_it_is_voided() {
     let ledger = Ledger::new();
     ledger.ok(&["facility", "add", "nihbt", "--name", "NIHBT"]);
     let (drives, units, _) = files_of(&ledger, 1000);
@@ -511,4 +511,40 @@ fn reports_go_on_while_an_import_writes() {
     );
     assert!(import.wait().expect("import").success());
     assert_eq!(ledger.json(&["totals"])["units"], 200_000);
+
+    // Voiding the import takes every unit back: seconds at scale, and
+    // reports go on meanwhile too.
+    let history = ledger.history();
+    let number = history.last().expect("the import's entry")["number"].to_string();
+    let mut void = std::process::Command::new(assert_cmd::cargo::cargo_bin("bloodledger"))
+        .args(["void", &number, "--reason", "wrong file"])
+        .env("BLOODLEDGER_DB", ledger.path())
+        .env("BLOODLEDGER_TODAY", crate::common::TODAY)
+        .env("USER", "tester")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the void");
+    let before = wal_bytes();
+    while wal_bytes() < before + (1 << 20) {
+        assert!(
+            void.try_wait().expect("void").is_none(),
+            "the void ended before it wrote 1 MiB"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let output = ledger
+        .cmd(&["totals", "--json"])
+        .env("BLOODLEDGER_BUSY_TIMEOUT_MS", "200")
+        .output()
+        .expect("totals");
+    let still_voiding = void.try_wait().expect("void").is_none();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let totals: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(totals["units"], 200_000, "the void is not visible before it commits");
+    assert!(
+        still_voiding,
+        "the void ended before the report: the test proved nothing"
+    );
+    assert!(void.wait().expect("void").success());
+    assert_eq!(ledger.json(&["totals"])["units"], 0);
 }

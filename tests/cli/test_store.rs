@@ -471,3 +471,23 @@ fn a_writer_shares_a_ledger_another_process_is_reading() {
     reader.execute_batch("COMMIT").expect("end the read");
     assert_eq!(drives(&reader), 2);
 }
+
+/// `BLOODLEDGER_DB` set empty (as a script's unset variable often arrives)
+/// is refused, `--db` or not, before the subcommand or after it: the
+/// command must not write to some other ledger than the one meant.
+#[test]
+fn an_empty_ledger_variable_is_refused_wherever_db_is_given() {
+    let ledger = Ledger::new();
+    ledger.ok(&["facility", "add", "h", "--name", "H"]);
+    let path = ledger.path();
+    let db = path.to_str().expect("utf-8");
+    for args in [vec!["totals"], vec!["--db", db, "totals"], vec!["totals", "--db", db]] {
+        let output = ledger.cmd(&args).env("BLOODLEDGER_DB", "").output().expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("a value is required for '--db <PATH>'"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
