@@ -468,6 +468,45 @@ fn a_file_overlapping_the_ledger_imports_exactly_its_new_units() {
     assert_eq!(ledger.dump(), before);
 }
 
+/// The `units` that `totals` reports while `args` runs in another process,
+/// once that process has spilled 1 MiB of its transaction into the WAL;
+/// the report may wait 200 ms at most. Asserts that both succeed and that
+/// the other process was still running when the report was done.
+fn units_reported_while(ledger: &Ledger, args: &[&str]) -> serde_json::Value {
+    let wal = ledger.dir.path().join("ledger.db-wal");
+    let wal_bytes = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let before = wal_bytes();
+    let mut writer = std::process::Command::new(assert_cmd::cargo::cargo_bin("bloodledger"))
+        .args(args)
+        .env("BLOODLEDGER_DB", ledger.path())
+        .env("BLOODLEDGER_TODAY", crate::common::TODAY)
+        .env("USER", "tester")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the writer");
+    while wal_bytes() < before + (1 << 20) {
+        assert!(
+            writer.try_wait().expect("writer").is_none(),
+            "{args:?} ended before it wrote 1 MiB"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let output = ledger
+        .cmd(&["totals", "--json"])
+        .env("BLOODLEDGER_BUSY_TIMEOUT_MS", "200")
+        .output()
+        .expect("totals");
+    let still_writing = writer.try_wait().expect("writer").is_none();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        still_writing,
+        "{args:?} ended before the report: the test proved nothing"
+    );
+    assert!(writer.wait().expect("writer").success());
+    let totals: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    totals["units"].clone()
+}
+
 /// An import may write for minutes, and so may its void: they share the
 /// ledger, so a report run meanwhile does not wait for them (here with a
 /// busy timeout far shorter than either) and sees the ledger as it was.
@@ -477,74 +516,13 @@ fn reports_go_on_while_an_import_writes_and_while_it_is_voided() {
     ledger.ok(&["facility", "add", "nihbt", "--name", "NIHBT"]);
     let (drives, units, _) = files_of(&ledger, 1000);
     ledger.ok(&["import", "drives", &drives]);
-    let wal = ledger.dir.path().join("ledger.db-wal");
-    let wal_bytes = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
-    let before = wal_bytes();
-    let mut import = std::process::Command::new(assert_cmd::cargo::cargo_bin("bloodledger"))
-        .args(["import", "units", &units])
-        .env("BLOODLEDGER_DB", ledger.path())
-        .env("BLOODLEDGER_TODAY", crate::common::TODAY)
-        .env("USER", "tester")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start the import");
-    // Writing: its transaction has spilled pages into the WAL.
-    while wal_bytes() < before + (1 << 20) {
-        assert!(
-            import.try_wait().expect("import").is_none(),
-            "the import ended before it wrote 1 MiB"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    let output = ledger
-        .cmd(&["totals", "--json"])
-        .env("BLOODLEDGER_BUSY_TIMEOUT_MS", "200")
-        .output()
-        .expect("totals");
-    let still_importing = import.try_wait().expect("import").is_none();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let totals: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
-    assert_eq!(totals["units"], 0, "the import is not visible before it commits");
-    assert!(
-        still_importing,
-        "the import ended before the report: the test proved nothing"
-    );
-    assert!(import.wait().expect("import").success());
+    let during = units_reported_while(&ledger, &["import", "units", &units]);
+    assert_eq!(during, 0, "the import is not visible before it commits");
     assert_eq!(ledger.json(&["totals"])["units"], 200_000);
 
-    // Voiding the import takes every unit back: seconds at scale, and
-    // reports go on meanwhile too.
     let history = ledger.history();
     let number = history.last().expect("the import's entry")["number"].to_string();
-    let mut void = std::process::Command::new(assert_cmd::cargo::cargo_bin("bloodledger"))
-        .args(["void", &number, "--reason", "wrong file"])
-        .env("BLOODLEDGER_DB", ledger.path())
-        .env("BLOODLEDGER_TODAY", crate::common::TODAY)
-        .env("USER", "tester")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start the void");
-    let before = wal_bytes();
-    while wal_bytes() < before + (1 << 20) {
-        assert!(
-            void.try_wait().expect("void").is_none(),
-            "the void ended before it wrote 1 MiB"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    let output = ledger
-        .cmd(&["totals", "--json"])
-        .env("BLOODLEDGER_BUSY_TIMEOUT_MS", "200")
-        .output()
-        .expect("totals");
-    let still_voiding = void.try_wait().expect("void").is_none();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let totals: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
-    assert_eq!(totals["units"], 200_000, "the void is not visible before it commits");
-    assert!(
-        still_voiding,
-        "the void ended before the report: the test proved nothing"
-    );
-    assert!(void.wait().expect("void").success());
+    let during = units_reported_while(&ledger, &["void", &number, "--reason", "wrong file"]);
+    assert_eq!(during, 200_000, "the void is not visible before it commits");
     assert_eq!(ledger.json(&["totals"])["units"], 0);
 }
