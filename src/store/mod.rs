@@ -78,8 +78,9 @@ pub enum Access {
     /// A command's few rows, written in milliseconds: the ledger is taken
     /// alone when no other process has it open (see [`connect`]).
     Write,
-    /// Imports and merges, which may write for minutes: always shared, so
-    /// that reports and backups go on alongside them.
+    /// Imports, merges and voids (a void of an import takes back every
+    /// unit of it), which may write for minutes: always shared, so that
+    /// reports and backups go on alongside them.
     BulkWrite,
 }
 
