@@ -333,14 +333,12 @@ fn connect(path: &Path, flags: OpenFlags, access: Access) -> rusqlite::Result<Co
 /// readers open a WAL ledger without locks (immutable, see [`Store::open`]),
 /// and no writer must write under them.
 fn may_take_alone(path: &Path) -> bool {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    let wal_bytes = std::fs::metadata(PathBuf::from(wal)).map_or(0, |m| m.len());
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    wal_bytes <= vfs::KEEP_WAL_BYTES.unsigned_abs() && rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    wal_bytes(path) <= vfs::KEEP_WAL_BYTES.unsigned_abs()
+        && rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
 }
 
 /// Whether `conn` now holds the ledger alone. It must not wait: a reader
@@ -413,9 +411,14 @@ fn cannot_share_memory(error: &anyhow::Error) -> bool {
 
 /// No `-wal` beside the ledger, or an empty one: every commit is in the main file.
 fn wal_is_empty(path: &Path) -> bool {
+    wal_bytes(path) == 0
+}
+
+/// The size of the `-wal` beside the ledger (0 when there is none).
+fn wal_bytes(path: &Path) -> u64 {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
-    std::fs::metadata(PathBuf::from(wal)).map_or(true, |m| m.len() == 0)
+    std::fs::metadata(PathBuf::from(wal)).map_or(0, |m| m.len())
 }
 
 /// Opens `path` read-only as an immutable file (`file:…?immutable=1`).
