@@ -483,4 +483,24 @@ mod tests {
         wal.set_len(vfs::KEEP_WAL_BYTES.unsigned_abs() + 1).expect("size");
         assert!(!may_take_alone(&ledger), "a WAL past 4 MiB");
     }
+
+    /// `.cargo/config.toml` builds SQLite without what the ledger never
+    /// uses (issue 5): if the flags stop reaching libsqlite3-sys (a renamed
+    /// variable, a moved config), every command silently pays for them again.
+    #[test]
+    fn sqlite_is_built_without_what_the_ledger_does_not_use() {
+        let conn = Connection::open_in_memory().expect("in memory");
+        let options: Vec<String> = conn
+            .prepare("PRAGMA compile_options")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("compile options");
+        for left_out in ["OMIT_JSON", "OMIT_LOAD_EXTENSION", "OMIT_SHARED_CACHE"] {
+            assert!(options.iter().any(|o| o == left_out), "{left_out} in {options:?}");
+        }
+        for built_in in ["ENABLE_FTS3", "ENABLE_FTS5", "ENABLE_RTREE", "ENABLE_DBSTAT_VTAB"] {
+            assert!(!options.iter().any(|o| o == built_in), "{built_in} in {options:?}");
+        }
+        let json = conn.query_row("SELECT json('[1]')", [], |r| r.get::<_, String>(0));
+        assert!(json.is_err(), "json() is still built in: {json:?}");
+    }
 }
