@@ -1,3 +1,4 @@
+mod test_build;
 mod test_bulk;
 mod test_chart;
 mod test_check;
