@@ -14,10 +14,7 @@ impl Store {
     /// copy is the ledger as of one moment. The copy is a single file (no
     /// WAL beside it), ready to carry on a USB stick.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
-        let dir = match dest.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
+        let dir = super::directory_of(dest);
         let temp = tempfile::Builder::new()
             .prefix(".bloodledger-backup.")
             .tempfile_in(dir)

@@ -452,9 +452,15 @@ impl Txn<'_> {
             "INSERT INTO drive_unit_figures (drive, blood_group, product, units, volume_ml) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT DO UPDATE SET units = units + excluded.units, volume_ml = volume_ml + excluded.volume_ml",
         )?;
+        // Every unit counts here, anonymous or not: these are the drives that changed.
+        let mut changed = Vec::new();
         for ((drive, group, product), (count, volume)) in bulk.figures.drain() {
             units.execute(params![drive, group.as_str(), product.as_str(), count, volume])?;
-            // (Every unit counts here, anonymous or not: its drive changed.)
+            changed.push(drive);
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        for drive in changed {
             self.mark_for_summary(drive)?;
         }
         let mut registrations = self.tx.prepare_cached(
@@ -582,22 +588,28 @@ impl Txn<'_> {
 
     /// The units a transfer lists; they leave stock.
     pub fn insert_transfer_units(&self, transfer: i64, units: &[i64]) -> Result<()> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("INSERT INTO transfer_units (transfer, unit) VALUES (?1, ?2)")?;
-        for unit in units {
-            stmt.execute(params![transfer, unit])?;
-        }
-        self.take_out_of_stock(units)
+        self.list_units_moved(
+            "INSERT INTO transfer_units (transfer, unit) VALUES (?1, ?2)",
+            transfer,
+            units,
+        )
     }
 
     /// The units a discard lists; they leave stock.
     pub fn insert_discard_units(&self, discard: i64, units: &[i64]) -> Result<()> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("INSERT INTO discard_units (discard, unit) VALUES (?1, ?2)")?;
+        self.list_units_moved(
+            "INSERT INTO discard_units (discard, unit) VALUES (?1, ?2)",
+            discard,
+            units,
+        )
+    }
+
+    /// One row of `insert` per unit of a movement (`?1` the movement), then
+    /// the units out of stock.
+    fn list_units_moved(&self, insert: &str, movement: i64, units: &[i64]) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(insert)?;
         for unit in units {
-            stmt.execute(params![discard, unit])?;
+            stmt.execute(params![movement, unit])?;
         }
         self.take_out_of_stock(units)
     }

@@ -110,16 +110,9 @@ const VOID_UPKEEP: [&str; 7] = [
        AND NOT EXISTS (SELECT 1 FROM discard_units du JOIN discards x ON x.id = du.discard
                        WHERE du.unit = u.id AND NOT EXISTS (SELECT 1 FROM entries y WHERE y.voids = x.entry))",
     concat!(
-        "INSERT INTO drives_to_summarise (drive)
-     SELECT drive FROM (SELECT drive FROM drive_versions WHERE entry = ?1
-                        UNION SELECT drive FROM tallies WHERE entry = ?1
-                        UNION SELECT drive FROM transfers WHERE entry = ?1
-                        UNION SELECT drive FROM discards WHERE entry = ?1
-                        UNION SELECT drive FROM registrations WHERE entry = ?1
-                        UNION SELECT drive FROM ",
-        units_of_entry!(),
-        ")
-     WHERE drive NOT IN (SELECT drive FROM drives_to_summarise)"
+        "INSERT INTO drives_to_summarise (drive) SELECT drive FROM ",
+        drives_counted_by_entry!(),
+        " WHERE drive NOT IN (SELECT drive FROM drives_to_summarise)"
     ),
 ];
 
@@ -202,14 +195,9 @@ impl Txn<'_> {
         let mut stmt = self.tx.prepare(concat!(
             "SELECT d.uuid FROM drives d WHERE d.id IN (
                  SELECT id FROM drives WHERE entry = ?1
-                 UNION SELECT drive FROM drive_versions WHERE entry = ?1
                  UNION SELECT drive FROM drive_status WHERE entry = ?1
-                 UNION SELECT drive FROM tallies WHERE entry = ?1
-                 UNION SELECT drive FROM transfers WHERE entry = ?1
-                 UNION SELECT drive FROM discards WHERE entry = ?1
-                 UNION SELECT drive FROM registrations WHERE entry = ?1
                  UNION SELECT drive FROM ",
-            units_of_entry!(),
+            drives_counted_by_entry!(),
             ")"
         ))?;
         let uuids = stmt

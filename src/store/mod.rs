@@ -28,6 +28,25 @@ macro_rules! units_of_entry {
     };
 }
 
+/// The drives whose figures the records of entry `?1` count in, as a table
+/// of one column, `drive`: its versions, tallies, movements, registrations
+/// and units. What a void of the entry sends to be summarised again, and
+/// (with the drives it made and the statuses it set) the drives it touched.
+macro_rules! drives_counted_by_entry {
+    () => {
+        concat!(
+            "(SELECT drive FROM drive_versions WHERE entry = ?1
+              UNION SELECT drive FROM tallies WHERE entry = ?1
+              UNION SELECT drive FROM transfers WHERE entry = ?1
+              UNION SELECT drive FROM discards WHERE entry = ?1
+              UNION SELECT drive FROM registrations WHERE entry = ?1
+              UNION SELECT drive FROM ",
+            units_of_entry!(),
+            ")"
+        )
+    };
+}
+
 mod backup;
 mod catalog;
 mod drives;
@@ -286,6 +305,8 @@ pub fn leave_open_at_exit() {
 /// Without memory statistics, SQLite's allocations skip a mutex and a
 /// counter each: a command parses a schema of a hundred objects and
 /// compiles its statements at every start, and allocates thousands of times.
+/// (`.cargo/config.toml` builds SQLite with them off already; this keeps
+/// them off in a build whose own `LIBSQLITE3_FLAGS` replaced ours.)
 fn configure_sqlite() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     // SAFETY: sqlite3_config is called before any other SQLite function
@@ -326,19 +347,25 @@ fn connect(path: &Path, flags: OpenFlags, access: Access) -> rusqlite::Result<Co
     open()
 }
 
-/// Only a ledger whose WAL is small (the few commands since a checkpoint,
-/// not an import a reader kept from checkpointing: rebuilding its index and
-/// checkpointing it would keep readers waiting for seconds), in a directory
-/// where SQLite could make the -shm a shared writer needs. Elsewhere
-/// readers open a WAL ledger without locks (immutable, see [`Store::open`]),
-/// and no writer must write under them.
+/// The most WAL a writer taken alone rebuilds its index from (a pread a
+/// frame): the few commands since a checkpoint, not an import a reader kept
+/// from checkpointing, whose rebuild and checkpoint would keep readers
+/// waiting for seconds.
+const ALONE_WAL_BYTES: u64 = 4 << 20;
+
+/// Only a ledger whose WAL is small ([`ALONE_WAL_BYTES`]), in a directory
+/// where this process could make the -shm a shared connection needs: where
+/// it could not, a shared writer would have been refused, and taking the
+/// ledger alone must not let one write where it never could.
 fn may_take_alone(path: &Path) -> bool {
-    let dir = path
-        .parent()
+    wal_bytes(path) <= ALONE_WAL_BYTES && rustix::fs::access(directory_of(path), rustix::fs::Access::WRITE_OK).is_ok()
+}
+
+/// The directory `path` is in (`.` for a bare file name).
+pub(super) fn directory_of(path: &Path) -> &Path {
+    path.parent()
         .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    wal_bytes(path) <= vfs::KEEP_WAL_BYTES.unsigned_abs()
-        && rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
+        .unwrap_or(Path::new("."))
 }
 
 /// Whether `conn` now holds the ledger alone. It must not wait: a reader
@@ -478,9 +505,9 @@ mod tests {
         std::fs::write(&ledger, b"").expect("ledger");
         assert!(may_take_alone(&ledger), "no WAL yet");
         let wal = std::fs::File::create(dir.path().join("ledger.db-wal")).expect("wal");
-        wal.set_len(vfs::KEEP_WAL_BYTES.unsigned_abs()).expect("size");
+        wal.set_len(ALONE_WAL_BYTES).expect("size");
         assert!(may_take_alone(&ledger), "a WAL of 4 MiB");
-        wal.set_len(vfs::KEEP_WAL_BYTES.unsigned_abs() + 1).expect("size");
+        wal.set_len(ALONE_WAL_BYTES + 1).expect("size");
         assert!(!may_take_alone(&ledger), "a WAL past 4 MiB");
     }
 
@@ -494,7 +521,12 @@ mod tests {
             .prepare("PRAGMA compile_options")
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .expect("compile options");
-        for left_out in ["OMIT_JSON", "OMIT_LOAD_EXTENSION", "OMIT_SHARED_CACHE"] {
+        for left_out in [
+            "OMIT_JSON",
+            "OMIT_LOAD_EXTENSION",
+            "OMIT_SHARED_CACHE",
+            "DEFAULT_MEMSTATUS=0",
+        ] {
             assert!(options.iter().any(|o| o == left_out), "{left_out} in {options:?}");
         }
         for built_in in ["ENABLE_FTS3", "ENABLE_FTS5", "ENABLE_RTREE", "ENABLE_DBSTAT_VTAB"] {

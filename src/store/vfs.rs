@@ -133,7 +133,7 @@ unsafe extern "C" fn open(
 }
 
 /// A checkpointed `-wal` up to this size keeps its blocks.
-pub const KEEP_WAL_BYTES: i64 = 4 << 20;
+const KEEP_WAL_BYTES: i64 = 4 << 20;
 
 /// A `-wal` header: magic, version, page size, checkpoint count, salts, checksum.
 const WAL_HEADER_BYTES: usize = 32;
@@ -355,6 +355,19 @@ pub fn drop_held_writes_on_rollback(conn: &mut rusqlite::Connection) -> rusqlite
 
 /// SAFETY: `db` is an open connection, inside its rollback hook.
 unsafe fn drop_held_writes(db: *mut ffi::sqlite3) {
+    // SAFETY: as the caller promises; SQLite is inside this connection's
+    // rollback, so the -wal is idle.
+    if let Some(pending) = unsafe { held_writes_of(db) } {
+        pending.data.clear();
+        pending.failed = ffi::SQLITE_OK;
+    }
+}
+
+/// The run `db`'s `-wal` holds, when that `-wal` was opened through [`open`].
+///
+/// SAFETY: `db` is an open connection, and no call into SQLite on it runs
+/// while the result is used.
+unsafe fn held_writes_of<'a>(db: *mut ffi::sqlite3) -> Option<&'a mut PendingWrites> {
     let mut wal: *mut ffi::sqlite3_file = std::ptr::null_mut();
     // SAFETY: the connection is open; the file control only reads which
     // file is the main database's journal (its -wal in WAL mode).
@@ -367,14 +380,10 @@ unsafe fn drop_held_writes(db: *mut ffi::sqlite3) {
         )
     };
     let ours = WAL_METHODS.get().map(|&(_, ours)| ours);
-    // SAFETY: an open file SQLite handed back; ours when it has our methods.
-    if rc == ffi::SQLITE_OK && !wal.is_null() && ours == Some(unsafe { (*wal).pMethods } as usize) {
-        // SAFETY: a -wal set up by wrap_wal, open, and idle (SQLite is
-        // inside this connection's rollback).
-        let pending = unsafe { pending_of(wal) };
-        pending.data.clear();
-        pending.failed = ffi::SQLITE_OK;
-    }
+    // SAFETY: an open file SQLite handed back; ours when it has our methods,
+    // and then set up by wrap_wal.
+    (rc == ffi::SQLITE_OK && !wal.is_null() && ours == Some(unsafe { (*wal).pMethods } as usize))
+        .then(|| unsafe { pending_of(wal) })
 }
 
 /// `xTruncate` for a `-wal`: to nothing means "no valid frames" (a TRUNCATE
@@ -407,11 +416,7 @@ fn opened_for_writing(out_flags: *const c_int) -> bool {
 /// Errors are ignored, as SQLite ignores them: some file systems cannot sync
 /// a directory at all.
 fn sync_directory_of(file: &Path) {
-    let dir = match file.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    if let Ok(dir) = std::fs::File::open(dir) {
+    if let Ok(dir) = std::fs::File::open(super::directory_of(file)) {
         let _ = dir.sync_all();
     }
 }
@@ -422,12 +427,10 @@ mod tests {
 
     use super::*;
 
-    /// A new directory for one test's database (removed by the test).
-    fn scratch(name: &str) -> std::path::PathBuf {
+    /// A new directory for one test's database, removed when dropped.
+    fn scratch() -> tempfile::TempDir {
         assert_eq!(register(), ffi::SQLITE_OK);
-        let dir = std::env::temp_dir().join(format!("bloodledger-vfs-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        dir
+        tempfile::tempdir().expect("temp dir")
     }
 
     /// A connection through the writers' VFS, set up as `Store` sets up a
@@ -445,8 +448,8 @@ mod tests {
     /// what was written, held in the pending run or not.
     #[test]
     fn a_transaction_larger_than_its_cache_reads_back_what_it_spilled() {
-        let dir = scratch("spill");
-        let path = dir.join("spill.db");
+        let dir = scratch();
+        let path = dir.path().join("spill.db");
         let conn = writer(&path);
         conn.execute_batch(
             "PRAGMA cache_size = 16; CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;",
@@ -476,7 +479,6 @@ mod tests {
                 .expect("one row");
             assert_eq!(v, "value 12345");
         }
-        std::fs::remove_dir_all(&dir).expect("clean up");
     }
 
     /// A transaction that spilled frames and rolled back leaves nothing to
@@ -485,8 +487,8 @@ mod tests {
     /// checkpoint) must not write the old frames over it.
     #[test]
     fn a_rolled_back_transaction_leaves_no_frames_to_write_later() {
-        let dir = scratch("rollback");
-        let path = dir.join("rollback.db");
+        let dir = scratch();
+        let path = dir.path().join("rollback.db");
         let first = writer(&path);
         first
             .execute_batch(
@@ -507,6 +509,9 @@ mod tests {
                 )
                 .expect("insert");
         }
+        // SAFETY: `first` is open, and idle while the length is read.
+        let held = unsafe { held_writes_of(first.handle()) }.map_or(0, |p| p.data.len());
+        assert!(held > 0, "nothing held at the rollback: the test would prove nothing");
         first.execute_batch("ROLLBACK").expect("rollback");
         // Another writer commits more frames over the same offsets.
         let second = writer(&path);
@@ -533,6 +538,5 @@ mod tests {
             )
             .expect("read back");
         assert_eq!((rows, rolled_back, integrity.as_str()), (3_001, 0, "ok"));
-        std::fs::remove_dir_all(&dir).expect("clean up");
     }
 }

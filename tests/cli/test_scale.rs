@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::Ledger;
+use crate::common::{Ledger, entry_number};
 
 const DRIVE: &str = "rj-a";
 
@@ -154,6 +154,47 @@ fn a_merge_brings_the_caches_along() {
     province.ok(&["merge", district.path().to_str().expect("utf-8")]);
     province.ok(&["check"]);
     assert_eq!(figures(&province), figures(&district));
+}
+
+/// A merge that brings units alone (their drive came in an earlier merge,
+/// so no version or tally of it comes along to mark it) still sends the
+/// drive to be summarised again, and puts the units in stock.
+#[test]
+fn a_merge_of_units_alone_updates_their_drives_figures() {
+    let district = busy_ledger();
+    let province = Ledger::new();
+    let from = district.path().to_str().expect("utf-8").to_string();
+    province.ok(&["merge", &from]);
+    for id in ["U-5", "U-6"] {
+        district.ok(&[
+            "unit", "collect", id, "--drive", "rj-b", "--group", "A-", "--volume", "250",
+        ]);
+    }
+    province.ok(&["merge", &from]);
+    province.ok(&["check"]);
+    assert_eq!(province.json(&["totals"])["units"], 8);
+    let (by_drive, stock, _, by_group, totals, by_year) = figures(&province);
+    let (d_by_drive, d_stock, _, d_by_group, d_totals, d_by_year) = figures(&district);
+    assert_eq!(
+        (by_drive, stock, by_group, totals, by_year),
+        (d_by_drive, d_stock, d_by_group, d_totals, d_by_year)
+    );
+}
+
+/// A voided collection comes off its drive's summary (which `totals`, not
+/// `drive show`, reads), even with nothing else written at that drive since.
+#[test]
+fn a_voided_collection_comes_off_the_summaries() {
+    let ledger = busy_ledger();
+    let before = ledger.json(&["totals"])["units"].as_u64().expect("units");
+    let collected = ledger.ok(&[
+        "unit", "collect", "U-9", "--drive", "rj-b", "--group", "O-", "--volume", "250",
+    ]);
+    assert_eq!(ledger.json(&["totals"])["units"], before + 1);
+    ledger.ok(&["void", &entry_number(&collected), "--reason", "wrong drive"]);
+    assert_eq!(ledger.json(&["totals"])["units"], before);
+    assert_eq!(ledger.json(&["totals", "--by", "year"])["units"], before);
+    ledger.ok(&["check"]);
 }
 
 /// A merge that brings a discard alone (its drive and units came in an
