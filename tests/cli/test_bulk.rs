@@ -358,7 +358,7 @@ fn an_export_of_sixty_thousand_units_is_whole_and_in_order() {
         ledger.ok(&["import", kind, file]);
         if kind == "units" {
             // Its -wal, past 4 MiB, is not kept for reuse: it gives the space back.
-            let wal = std::fs::metadata(ledger.dir.path().join("ledger.db-wal"));
+            let wal = std::fs::metadata(ledger.beside("-wal"));
             assert_eq!(wal.map(|m| m.len()).unwrap_or(0), 0, "the -wal after 60 000 units");
         }
     }
@@ -473,14 +473,11 @@ fn a_file_overlapping_the_ledger_imports_exactly_its_new_units() {
 /// the report may wait 200 ms at most. Asserts that both succeed and that
 /// the other process was still running when the report was done.
 fn units_reported_while(ledger: &Ledger, args: &[&str]) -> serde_json::Value {
-    let wal = ledger.dir.path().join("ledger.db-wal");
-    let wal_bytes = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let wal = ledger.beside("-wal");
+    let wal_bytes = || std::fs::metadata(&wal).map_or(0, |m| m.len());
     let before = wal_bytes();
-    let mut writer = std::process::Command::new(assert_cmd::cargo::cargo_bin("bloodledger"))
-        .args(args)
-        .env("BLOODLEDGER_DB", ledger.path())
-        .env("BLOODLEDGER_TODAY", crate::common::TODAY)
-        .env("USER", "tester")
+    let mut writer = ledger
+        .std_cmd(args)
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start the writer");

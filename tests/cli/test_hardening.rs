@@ -40,10 +40,6 @@ fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
-fn wal(ledger: &Ledger) -> PathBuf {
-    ledger.dir.path().join("ledger.db-wal")
-}
-
 /// Waits until `ready()` or the child has ended, then SIGKILLs it (a no-op
 /// when it has already ended). Returns whether the kill came first.
 fn kill_when(child: &mut Child, ready: impl Fn() -> bool) -> bool {
@@ -103,9 +99,9 @@ fn a_killed_import_is_wholly_there_or_wholly_absent() {
     // several sizes, and (when it gets there) around the commit and checkpoint.
     let mut killed = 0;
     for wal_bytes in [0, 32 << 10, 512 << 10, 1 << 20, 2 << 20] {
-        let start = file_len(&wal(&ledger));
+        let start = file_len(&ledger.beside("-wal"));
         let mut child = process(&ledger, &["import", "drives", csv]).spawn().expect("spawn");
-        let was_killed = kill_when(&mut child, || file_len(&wal(&ledger)) > start + wal_bytes);
+        let was_killed = kill_when(&mut child, || file_len(&ledger.beside("-wal")) > start + wal_bytes);
         killed += u32::from(was_killed);
         assert_clean(&ledger);
         match drive_count(&ledger) {
@@ -150,11 +146,11 @@ fn a_killed_import_of_300_000_units_leaves_none() {
     std::fs::write(&path, csv).expect("csv");
     let before = ledger.dump();
     for wal_bytes in [0, 256 << 10, 1 << 20, 4 << 20] {
-        let start = file_len(&wal(&ledger));
+        let start = file_len(&ledger.beside("-wal"));
         let mut child = process(&ledger, &["import", "units", path.to_str().unwrap()])
             .spawn()
             .expect("spawn");
-        let killed = kill_when(&mut child, || file_len(&wal(&ledger)) > start + wal_bytes);
+        let killed = kill_when(&mut child, || file_len(&ledger.beside("-wal")) > start + wal_bytes);
         assert!(
             killed,
             "the import of {UNITS} units ended before the kill at {wal_bytes} bytes"
@@ -179,9 +175,9 @@ fn a_killed_merge_is_wholly_there_or_wholly_absent() {
     let source = other.path();
     let source = source.to_str().unwrap();
     for wal_bytes in [0, 128 << 10, 512 << 10, 1 << 20] {
-        let start = file_len(&wal(&ledger));
+        let start = file_len(&ledger.beside("-wal"));
         let mut child = process(&ledger, &["merge", source]).spawn().expect("spawn");
-        kill_when(&mut child, || file_len(&wal(&ledger)) > start + wal_bytes);
+        kill_when(&mut child, || file_len(&ledger.beside("-wal")) > start + wal_bytes);
         assert_clean(&ledger);
         match drive_count(&ledger) {
             1 => assert_eq!(ledger.dump(), before, "a killed merge left something behind"),
@@ -513,7 +509,7 @@ fn chmod(path: &Path, mode: u32) {
 fn ledger_files(ledger: &Ledger) -> Vec<PathBuf> {
     ["", "-wal", "-shm"]
         .iter()
-        .map(|s| ledger.dir.path().join(format!("ledger.db{s}")))
+        .map(|s| ledger.beside(s))
         .filter(|p| p.exists())
         .collect()
 }
@@ -596,7 +592,7 @@ fn a_truncated_ledger_is_refused_and_left_as_it_is() {
     assert!(whole.len() > 200_000, "{}", whole.len());
     for keep in [100, 4096, whole.len() / 2, whole.len() - 4096] {
         for suffix in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(ledger.dir.path().join(format!("ledger.db{suffix}")));
+            let _ = std::fs::remove_file(ledger.beside(suffix));
         }
         std::fs::write(ledger.path(), &whole[..keep]).unwrap();
         for args in [

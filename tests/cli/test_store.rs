@@ -15,7 +15,7 @@ fn a_new_ledger_is_readable_by_its_owner_only() {
     let ledger = Ledger::new();
     ledger.ok(&["campaign", "add", "red-journey", "--name", "Hành trình Đỏ"]);
     for suffix in ["", "-wal", "-shm"] {
-        let path = ledger.dir.path().join(format!("ledger.db{suffix}"));
+        let path = ledger.beside(suffix);
         if let Ok(meta) = std::fs::metadata(&path) {
             assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{}", path.display());
         }
@@ -333,7 +333,7 @@ fn the_directory_is_synced_once_per_wal_before_its_first_frame() {
         .conn()
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
         .expect("checkpoint");
-    assert!(!ledger.dir.path().join("ledger.db-wal").exists());
+    assert!(!ledger.beside("-wal").exists());
     let steps = log("b").expect("strace");
     assert!(before_first_frame(&steps), "a missing -wal: {steps:?}");
     assert_eq!(log("c"), Some(vec!["write", "wal"]));
@@ -343,7 +343,7 @@ fn the_directory_is_synced_once_per_wal_before_its_first_frame() {
         .conn()
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
         .expect("checkpoint");
-    std::fs::File::create(ledger.dir.path().join("ledger.db-wal")).expect("empty -wal");
+    std::fs::File::create(ledger.beside("-wal")).expect("empty -wal");
     let steps = log("d").expect("strace");
     assert!(before_first_frame(&steps), "an empty -wal: {steps:?}");
     assert_eq!(log("e"), Some(vec!["write", "wal"]));
@@ -358,7 +358,7 @@ fn the_directory_is_synced_once_per_wal_before_its_first_frame() {
 fn a_checkpointed_wal_keeps_its_blocks_and_its_old_frames_stay_dead() {
     let ledger = Ledger::new();
     ledger.ok(&["facility", "add", "h", "--name", "H"]);
-    let wal = ledger.dir.path().join("ledger.db-wal");
+    let wal = ledger.beside("-wal");
     let mut emptied = Vec::new();
     let mut logged = 0;
     while emptied.len() < 2 {
@@ -423,12 +423,6 @@ fn drive_log(slug: &str) -> [&str; 13] {
     ]
 }
 
-fn shm_exists(ledger: &Ledger) -> bool {
-    let mut shm = ledger.path().into_os_string();
-    shm.push("-shm");
-    std::path::Path::new(&shm).exists()
-}
-
 /// A writer alone with the ledger keeps SQLite's WAL index in its own
 /// memory (exclusive locking) and sets up no shared -shm file; the next
 /// reader, in the usual shared mode, sees everything it wrote.
@@ -438,9 +432,12 @@ fn a_writer_alone_with_the_ledger_sets_up_no_shared_memory() {
     ledger.ok(&["facility", "add", "h", "--name", "H"]);
     ledger.ok(&drive_log("a"));
     ledger.ok(&drive_log("b"));
-    assert!(!shm_exists(&ledger), "a lone writer made a -shm file");
+    assert!(!ledger.beside("-shm").exists(), "a lone writer made a -shm file");
     assert_eq!(ledger.json(&["totals"])["units"], 2 * 838);
-    assert!(shm_exists(&ledger), "a reader shares the ledger through its -shm file");
+    assert!(
+        ledger.beside("-shm").exists(),
+        "a reader shares the ledger through its -shm file"
+    );
     ledger.ok(&drive_log("c"));
     assert_eq!(ledger.json(&["totals"])["units"], 3 * 838);
     ledger.ok(&["check"]);

@@ -24,9 +24,20 @@ impl Ledger {
         self.dir.path().join("ledger.db")
     }
 
+    /// A file SQLite keeps beside the ledger: `beside("-wal")`, `beside("-shm")`.
+    pub fn beside(&self, suffix: &str) -> PathBuf {
+        self.dir.path().join(format!("ledger.db{suffix}"))
+    }
+
     /// The binary, pointed at this ledger, deterministic and colourless.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("bloodledger").expect("binary");
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// [`Ledger::cmd`] as std's `Command`, for a process to start and leave
+    /// running while the test does something else.
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("bloodledger"));
         // In the temp dir, so that examples writing relative files
         // (`--out nightly.json`) leave the checkout alone.
         cmd.args(args)
