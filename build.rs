@@ -17,9 +17,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=BLOODLEDGER_HOT_TEXT");
     let var = |key: &str| std::env::var(key).unwrap_or_default();
     let linux_gnu = var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu";
-    // The linker named in rustflags (-fuse-ld=…, -C linker=…) or in cargo's config.
-    let named = format!("{} {}", var("CARGO_ENCODED_RUSTFLAGS"), var("RUSTC_LINKER"));
-    let reads_the_script = !named.contains("mold") && !named.contains("gold");
+    let reads_the_script = !names_gold_or_mold(&var("CARGO_ENCODED_RUSTFLAGS"), &var("RUSTC_LINKER"));
     // tests/cli/test_build.rs checks the layout wherever the script is given.
     println!("cargo:rustc-check-cfg=cfg(hot_text)");
     if linux_gnu && reads_the_script && var("BLOODLEDGER_HOT_TEXT") != "0" {
@@ -29,4 +27,19 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-T");
         println!("cargo:rustc-link-arg-bins={}", script.display());
     }
+}
+
+/// Whether the rustflags (`-C link-arg=-fuse-ld=gold`, `-C linker=…/mold`)
+/// or cargo's configured linker name gold or mold: by the linker's file
+/// name or `-fuse-ld`'s value, not any flag that happens to contain the word.
+fn names_gold_or_mold(encoded_rustflags: &str, linker: &str) -> bool {
+    let refuses = |name: &str| {
+        let name = name.rsplit('/').next().unwrap_or(name);
+        ["gold", "mold", "ld.gold", "ld.mold"].contains(&name)
+    };
+    let mut linkers = encoded_rustflags.split('\x1f').filter_map(|flag| {
+        let flag = flag.trim_start_matches("-C").trim_start_matches("link-arg=");
+        flag.strip_prefix("-fuse-ld=").or_else(|| flag.strip_prefix("linker="))
+    });
+    refuses(linker) || linkers.any(refuses)
 }
