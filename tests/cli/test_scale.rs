@@ -156,29 +156,44 @@ fn a_merge_brings_the_caches_along() {
     assert_eq!(figures(&province), figures(&district));
 }
 
+/// A merge of the district's ledger, then `change` there, then a second
+/// merge, which brings only what `change` wrote; checked clean.
+fn merged_again_after(change: impl FnOnce(&Ledger)) -> (Ledger, Ledger) {
+    let district = busy_ledger();
+    let province = Ledger::new();
+    let from = district.path().to_str().expect("utf-8").to_string();
+    province.ok(&["merge", &from]);
+    change(&district);
+    province.ok(&["merge", &from]);
+    province.ok(&["check"]);
+    (province, district)
+}
+
+/// The same figures in both ledgers, but for `drive show`, which lists
+/// entry numbers, each ledger's own.
+fn assert_same_figures(province: &Ledger, district: &Ledger) {
+    let (by_drive, stock, _, by_group, totals, by_year) = figures(province);
+    let (d_by_drive, d_stock, _, d_by_group, d_totals, d_by_year) = figures(district);
+    assert_eq!(
+        (by_drive, stock, by_group, totals, by_year),
+        (d_by_drive, d_stock, d_by_group, d_totals, d_by_year)
+    );
+}
+
 /// A merge that brings units alone (their drive came in an earlier merge,
 /// so no version or tally of it comes along to mark it) still sends the
 /// drive to be summarised again, and puts the units in stock.
 #[test]
 fn a_merge_of_units_alone_updates_their_drives_figures() {
-    let district = busy_ledger();
-    let province = Ledger::new();
-    let from = district.path().to_str().expect("utf-8").to_string();
-    province.ok(&["merge", &from]);
-    for id in ["U-5", "U-6"] {
-        district.ok(&[
-            "unit", "collect", id, "--drive", "rj-b", "--group", "A-", "--volume", "250",
-        ]);
-    }
-    province.ok(&["merge", &from]);
-    province.ok(&["check"]);
+    let (province, district) = merged_again_after(|district| {
+        for id in ["U-5", "U-6"] {
+            district.ok(&[
+                "unit", "collect", id, "--drive", "rj-b", "--group", "A-", "--volume", "250",
+            ]);
+        }
+    });
     assert_eq!(province.json(&["totals"])["units"], 8);
-    let (by_drive, stock, _, by_group, totals, by_year) = figures(&province);
-    let (d_by_drive, d_stock, _, d_by_group, d_totals, d_by_year) = figures(&district);
-    assert_eq!(
-        (by_drive, stock, by_group, totals, by_year),
-        (d_by_drive, d_stock, d_by_group, d_totals, d_by_year)
-    );
+    assert_same_figures(&province, &district);
 }
 
 /// A voided collection comes off its drive's summary (which `totals`, not
@@ -201,21 +216,11 @@ fn a_voided_collection_comes_off_the_summaries() {
 /// earlier merge) still sends the drive to be summarised again.
 #[test]
 fn a_merge_of_a_discard_alone_updates_its_drives_figures() {
-    let district = busy_ledger();
-    let province = Ledger::new();
-    let from = district.path().to_str().expect("utf-8").to_string();
-    province.ok(&["merge", &from]);
-    district.ok(&["discard", "I-2", "--reason", "damaged"]);
-    province.ok(&["merge", &from]);
-    province.ok(&["check"]);
+    let (province, district) = merged_again_after(|district| {
+        district.ok(&["discard", "I-2", "--reason", "damaged"]);
+    });
     assert_eq!(province.json(&["drive", "show", DRIVE])["discarded"], 2);
-    // (`drive show` lists entry numbers, which are each ledger's own.)
-    let (by_drive, stock, _, by_group, totals, by_year) = figures(&province);
-    let (d_by_drive, d_stock, _, d_by_group, d_totals, d_by_year) = figures(&district);
-    assert_eq!(
-        (by_drive, stock, by_group, totals, by_year),
-        (d_by_drive, d_stock, d_by_group, d_totals, d_by_year)
-    );
+    assert_same_figures(&province, &district);
 }
 
 /// Unfiltered `totals` and `totals --by year` read the yearly rollups of
